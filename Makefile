@@ -1,0 +1,66 @@
+# vfio-mdev-pci: build, test bed, checks.  See README.md.
+#
+# KVER is the Debian kernel the test bed boots; modules build against its
+# headers.  On a real host, build for the running kernel with
+#   make modules KDIR=/lib/modules/$(uname -r)/build
+SERIES ?= 6.1
+ifeq ($(strip $(KVER)),)
+KVER := $(shell mk/kver.sh $(SERIES) 2>/dev/null)
+endif
+KDIR ?= /usr/src/linux-headers-$(KVER)
+export KVER
+
+CC ?= gcc
+VT_CFLAGS := -O2 -g -Wall -Wextra -Werror -static
+VT_SRCS := $(wildcard tests/lib/*.c tests/suites/*.c)
+PLANS ?= $(sort $(wildcard tests/plans/*.sh))
+
+.PHONY: all modules tests deps check check-nodeps vm unit lint demo \
+	demo-nodeps bench clean
+
+all: modules tests
+
+deps:
+	@mk/deps.sh
+
+modules:
+	@test -n "$(KVER)" -o "$(origin KDIR)" != file || \
+		{ echo "no Debian kernel with headers: run 'make deps'"; exit 1; }
+	@if [ -f kernel/Kbuild ]; then \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/kernel modules; fi
+	@if [ -f tests/kmod/Kbuild ]; then \
+		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/kmod \
+		KBUILD_EXTRA_SYMBOLS="$(abspath $(wildcard kernel/Module.symvers))" modules; fi
+
+tests: build/vt
+
+build/vt: $(VT_SRCS) $(wildcard tests/lib/*.h)
+	@mkdir -p build
+	$(CC) $(VT_CFLAGS) -o $@ $(VT_SRCS)
+
+unit:
+	@tests/unit/run.sh
+
+vm: all
+	@tests/run-vm.sh $(PLANS)
+
+# The README's test command: everything, from a fresh machine.
+check: deps
+	@$(MAKE) --no-print-directory check-nodeps
+
+check-nodeps: all
+	@tests/check.sh $(PLANS)
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-nodeps
+
+demo-nodeps: all
+	@tests/demo/run.sh
+
+lint:
+	@mk/lint.sh
+
+clean:
+	rm -rf build
+	@if [ -f kernel/Kbuild ]; then $(MAKE) -s -C $(KDIR) M=$(CURDIR)/kernel clean; fi
+	@if [ -f tests/kmod/Kbuild ]; then $(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/kmod clean; fi

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install from Debian's registry everything the build, the tests, the demo
+# and the linters need.  Idempotent: silent when all is there.
+pkgs="gcc make libc6-dev kmod cpio gzip xz-utils busybox-static
+      linux-image-amd64 linux-headers-amd64 linux-source-6.1
+      qemu-system-x86 sparse mdevctl pciutils"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		grep -q '^install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null &&
+	apt-get install -y -qq $missing >/dev/null ||
+	{ echo "deps: apt-get install$missing failed" >&2; exit 1; }

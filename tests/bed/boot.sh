@@ -1,0 +1,20 @@
+#!/bin/bash
+# boot.sh KVER INITRD LOG [BOUND_SECONDS]
+# Boot the Debian kernel KVER under QEMU TCG (never KVM: nested KVM hangs
+# here) with an emulated Intel IOMMU and the bed's fixed topology; the
+# serial console goes to LOG.  Killed after BOUND_SECONDS.
+set -u
+kver=$1 initrd=$2 log=$3 bound=${4:-600}
+exec timeout -k 5 "$bound" qemu-system-x86_64 \
+	-accel tcg,thread=multi -smp 2 -machine q35 -m "${BED_MEM:-2048}" \
+	-nographic -no-reboot -nic none \
+	-device intel-iommu,intremap=on \
+	-device pcie-pci-bridge,id=br0,bus=pcie.0,addr=0x3 \
+	-device edu,bus=br0,addr=0x1 -device edu,bus=br0,addr=0x2 \
+	-device edu,bus=pcie.0,addr=0x4 \
+	-device pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5 \
+	-device edu,bus=br1,addr=0x1 -device e1000,bus=br1,addr=0x2,romfile= \
+	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-append "console=ttyS0 intel_iommu=on panic=-1 quiet ${BED_APPEND:-}" \
+	</dev/null >"$log" 2>&1

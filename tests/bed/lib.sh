@@ -1,0 +1,49 @@
+# Shell helpers for test plans (sourced by the guest's /init).
+BED_N=0
+
+# Print and clear the kernel log, each line prefixed "K: " for the parser.
+klog() {
+	dmesg -c 2>/dev/null | sed 's/^/K: /'
+}
+
+# t NAME CMD...: run one test case, report TAP, attach its kernel log.
+t() {
+	_name=$1
+	shift
+	BED_N=$((BED_N + 1))
+	timeout "${BED_TIMEOUT:-90}" "$@" > /tmp/t.out 2>&1
+	_rc=$?
+	sed -e '/^$/d' -e '/^#/!s/^/# /' /tmp/t.out
+	if [ "$_rc" = 0 ]; then
+		echo "ok $BED_N - $_name"
+	else
+		echo "not ok $BED_N - $_name # exit $_rc"
+	fi
+	klog
+}
+
+# setup CMD...: a step a plan needs; its failure is reported as a test.
+setup() {
+	if ! "$@" > /tmp/s.out 2>&1; then
+		BED_N=$((BED_N + 1))
+		sed -e '/^#/!s/^/# /' /tmp/s.out
+		echo "not ok $BED_N - setup: $*"
+	fi
+}
+
+# expect_fail NAME CMD...: a test that passes when CMD fails.
+expect_fail() {
+	_name=$1
+	shift
+	t "$_name" sh -c '! "$@"' sh "$@"
+}
+
+# Mount the host's root file system read-only at /host (9p), with /dev,
+# /proc, /sys and a writable /tmp bound into it, for chroot /host.
+host_mount() {
+	for m in virtio_pci 9pnet_virtio 9p; do modprobe "$m" || return 1; done
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro host /host || return 1
+	mount --bind /dev /host/dev && mount --bind /proc /host/proc &&
+	mount --bind /sys /host/sys && mount -t tmpfs tmpfs /host/tmp &&
+	mount -t tmpfs tmpfs /host/run
+}

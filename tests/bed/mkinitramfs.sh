@@ -1,0 +1,58 @@
+#!/bin/bash
+# mkinitramfs.sh KVER OUT PLAN [FILE...]
+# Build the guest's initramfs: static busybox, the stock modules the tests
+# need (with their dependencies, indexed by depmod), our modules from
+# kernel/ (installed under extra/), the test binary, the plan, and any
+# further FILEs (copied to /bed).
+set -euo pipefail
+kver=$1 out=$2 plan=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kmod=/lib/modules/$kver
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,bed,proc,sys,dev,tmp,run,host,etc}
+cp /bin/busybox "$root/bin/busybox"
+cp "$here/init" "$root/init"
+chmod +x "$root/init"
+cp "$here/lib.sh" "$here/bed.conf" "$root/bed/"
+cp "$plan" "$root/bed/plan.sh"
+
+# Stock modules, resolved through modules.dep.
+want="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci mdev irqbypass
+      e1000 virtio_pci 9pnet_virtio 9p"
+declare -A have=()
+add() {
+	local rel=$1 dep
+	[ -n "${have[$rel]:-}" ] && return
+	have[$rel]=1
+	mkdir -p "$root/$kmod/$(dirname "$rel")"
+	cp "$kmod/$rel" "$root/$kmod/$rel"
+	for dep in $(grep "^$rel:" "$kmod/modules.dep" | cut -d: -f2); do
+		add "$dep"
+	done
+}
+for m in $want; do
+	rel=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$kmod/modules.dep" | cut -d: -f1)
+	[ -n "$rel" ] || { echo "module $m not in $kmod" >&2; exit 1; }
+	add "$rel"
+done
+cp "$kmod/modules.order" "$kmod/modules.builtin" "$root/$kmod/"
+[ -f "$kmod/modules.builtin.modinfo" ] &&
+	cp "$kmod/modules.builtin.modinfo" "$root/$kmod/"
+
+# Our modules (kernel/ and tests/kmod/), built for $kver.
+mkdir -p "$root/$kmod/extra"
+for ko in "$top"/kernel/*.ko "$top"/tests/kmod/*.ko; do
+	[ -f "$ko" ] && cp "$ko" "$root/$kmod/extra/"
+done
+depmod -b "$root" "$kver"
+
+cp "$top/build/vt" "$root/bed/vt"
+for f in "$@"; do
+	cp "$f" "$root/bed/"
+done
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

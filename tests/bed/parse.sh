@@ -1,0 +1,52 @@
+#!/bin/bash
+# parse.sh LOG [SUITE]
+# Read a guest's serial console log and report: every test case, a test
+# that the guest reached the end of its plan (no crash, no time-out), and a
+# test that the guest kernel log has no WARN, BUG, oops, panic, hung task or
+# lockup.  Prints "N passed, N failed" and exits non-zero on any failure.
+log=$1 suite=${2:-vm}
+tr -d '\r' < "$log" | awk -v suite="$suite" '
+BEGIN {
+	bad = "WARNING:|BUG:|Oops|general protection fault|Kernel panic|" \
+	      "soft lockup|hard LOCKUP|blocked for more than|" \
+	      "rcu_(sched|preempt) detected stall|Call Trace|UBSAN:|" \
+	      "kernel BUG|refcount_t:|list_(add|del) corruption"
+	cur = "boot"; pass = 0; fail = 0; ended = 0; kbad = 0; started = 0
+}
+/^BED: start/ { started = 1 }
+/^BED: end/ { ended = 1 }
+/^ok [0-9]+ - / {
+	sub(/^ok [0-9]+ - /, ""); cur = $0
+	printf "PASS  %s/%s\n", suite, cur; pass++; diag = ""; next
+}
+/^not ok [0-9]+ - / {
+	sub(/^not ok [0-9]+ - /, ""); cur = $0
+	printf "FAIL  %s/%s\n%s", suite, cur, diag; fail++; diag = ""; next
+}
+/^# / { diag = diag "      " $0 "\n"; next }
+/^K: / {
+	if ($0 ~ bad) {
+		kbad++
+		if (kbad <= 20)
+			klines = klines "      after " cur ": " substr($0, 4) "\n"
+	}
+	next
+}
+END {
+	if (started && ended) {
+		printf "PASS  %s/guest reached the end of its plan\n", suite; pass++
+	} else {
+		printf "FAIL  %s/guest reached the end of its plan (%s)\n", suite, \
+		       started ? "crashed or timed out" : "never started"
+		fail++
+	}
+	if (started && kbad == 0) {
+		printf "PASS  %s/guest kernel log clean\n", suite; pass++
+	} else {
+		printf "FAIL  %s/guest kernel log clean (%d bad lines)\n%s", \
+		       suite, kbad, klines
+		fail++
+	}
+	printf "%d passed, %d failed\n", pass, fail
+	exit fail ? 1 : 0
+}'

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* vt: helpers shared by the in-guest VFIO test suites. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vt.h"
+
+int vt_sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
+int vt_sysfs_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	return (int)n;
+}
+
+int vt_pci_group(const char *bdf)
+{
+	char path[256], link[256];
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	p = strrchr(link, '/');
+	return p ? atoi(p + 1) : -EINVAL;
+}
+
+int vt_group_ndevs(int group)
+{
+	char path[128];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices",
+		 group);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+int vt_pci_driver(const char *bdf, char *buf, size_t len)
+{
+	char path[256], link[256];
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		buf[0] = 0;
+		return errno == ENOENT ? 0 : -errno;
+	}
+	link[n] = 0;
+	p = strrchr(link, '/');
+	snprintf(buf, len, "%s", p ? p + 1 : link);
+	return 0;
+}
+
+int vt_pci_bind(const char *bdf, const char *drv)
+{
+	char path[256], cur[64];
+	int r;
+
+	r = vt_pci_driver(bdf, cur, sizeof(cur));
+	if (r)
+		return r;
+	if (!strcmp(cur, drv))
+		return 0;
+	if (cur[0]) {
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		r = vt_sysfs_write(path, bdf);
+		if (r)
+			return r;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	r = vt_sysfs_write(path, drv[0] ? drv : "\n");
+	if (r)
+		return r;
+	if (!drv[0])
+		return 0;
+	r = vt_sysfs_write("/sys/bus/pci/drivers_probe", bdf);
+	if (r)
+		return r;
+	r = vt_pci_driver(bdf, cur, sizeof(cur));
+	if (r)
+		return r;
+	return strcmp(cur, drv) ? -ENODEV : 0;
+}
+
+int vt_container_open(void)
+{
+	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, VFIO_GET_API_VERSION) != VFIO_API_VERSION) {
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
+}
+
+int vt_group_open(int group)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int vt_group_status(int gfd)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+
+	if (ioctl(gfd, VFIO_GROUP_GET_STATUS, &st))
+		return -errno;
+	return (int)st.flags;
+}
+
+int vt_group_set_container(int gfd, int cfd)
+{
+	return ioctl(gfd, VFIO_GROUP_SET_CONTAINER, &cfd) ? -errno : 0;
+}
+
+int vt_group_unset_container(int gfd)
+{
+	return ioctl(gfd, VFIO_GROUP_UNSET_CONTAINER) ? -errno : 0;
+}
+
+int vt_set_iommu(int cfd, int type)
+{
+	return ioctl(cfd, VFIO_SET_IOMMU, type) ? -errno : 0;
+}
+
+int vt_device_open(int gfd, const char *name)
+{
+	int fd = ioctl(gfd, VFIO_GROUP_GET_DEVICE_FD, name);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int vt_map_flags(int cfd, void *vaddr, uint64_t iova, uint64_t size,
+		 uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = flags,
+		.vaddr = (uintptr_t)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(cfd, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
+}
+
+int vt_map(int cfd, void *vaddr, uint64_t iova, uint64_t size)
+{
+	return vt_map_flags(cfd, vaddr, iova, size,
+			    VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+}
+
+int vt_unmap(int cfd, uint64_t iova, uint64_t size, uint32_t flags,
+	     uint64_t *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.flags = flags,
+		.iova = iova,
+		.size = size,
+	};
+
+	if (ioctl(cfd, VFIO_IOMMU_UNMAP_DMA, &u))
+		return -errno;
+	if (unmapped)
+		*unmapped = u.size;
+	return 0;
+}
+
+int vt_dev_open(struct vt_dev *d, int cfd, int group, const char *name,
+		int type)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	void *p;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->cfd = d->gfd = d->dfd = -1;
+	d->gfd = vt_group_open(group);
+	if (d->gfd < 0)
+		return d->gfd;
+	if (cfd < 0) {
+		d->cfd = vt_container_open();
+		if (d->cfd < 0) {
+			r = d->cfd;
+			goto err;
+		}
+		d->own_container = 1;
+	} else {
+		d->cfd = cfd;
+	}
+	r = vt_group_set_container(d->gfd, d->cfd);
+	if (r)
+		goto err;
+	if (d->own_container) {
+		r = vt_set_iommu(d->cfd, type);
+		if (r)
+			goto err;
+	}
+	d->dfd = vt_device_open(d->gfd, name);
+	if (d->dfd < 0) {
+		r = d->dfd;
+		goto err;
+	}
+	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(d->dfd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
+		r = -errno;
+		goto err;
+	}
+	d->cfg_off = ri.offset;
+	memset(&ri, 0, sizeof(ri));
+	ri.argsz = sizeof(ri);
+	ri.index = VFIO_PCI_BAR0_REGION_INDEX;
+	if (ioctl(d->dfd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
+		r = -errno;
+		goto err;
+	}
+	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP)) {
+		r = -ENOTSUP;
+		goto err;
+	}
+	p = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, d->dfd,
+		 ri.offset);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		goto err;
+	}
+	d->bar0 = p;
+	d->bar0_size = ri.size;
+	return 0;
+err:
+	vt_dev_close(d);
+	return r;
+}
+
+void vt_dev_close(struct vt_dev *d)
+{
+	if (d->bar0)
+		munmap((void *)d->bar0, d->bar0_size);
+	if (d->dfd >= 0)
+		close(d->dfd);
+	if (d->gfd >= 0)
+		close(d->gfd);
+	if (d->own_container && d->cfd >= 0)
+		close(d->cfd);
+	d->bar0 = NULL;
+	d->dfd = d->gfd = d->cfd = -1;
+}
+
+int vt_cfg_read(struct vt_dev *d, uint32_t off, void *buf, size_t len)
+{
+	ssize_t n = pread(d->dfd, buf, len, d->cfg_off + off);
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+int vt_cfg_write(struct vt_dev *d, uint32_t off, const void *buf,
+		 size_t len)
+{
+	ssize_t n = pwrite(d->dfd, buf, len, d->cfg_off + off);
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+int vt_enable_bus_master(struct vt_dev *d)
+{
+	uint16_t cmd;
+	int r;
+
+	r = vt_cfg_read(d, 4, &cmd, 2);
+	if (r)
+		return r;
+	cmd |= 0x6;	/* memory space + bus master */
+	return vt_cfg_write(d, 4, &cmd, 2);
+}
+
+static int vt_irq_set(struct vt_dev *d, uint32_t index, uint32_t flags,
+		      uint32_t count, int32_t efd)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *s = (void *)buf;
+
+	s->argsz = sizeof(*s) + (count ? sizeof(int32_t) : 0);
+	s->flags = flags;
+	s->index = index;
+	s->start = 0;
+	s->count = count;
+	if (count)
+		memcpy(s->data, &efd, sizeof(efd));
+	return ioctl(d->dfd, VFIO_DEVICE_SET_IRQS, s) ? -errno : 0;
+}
+
+int vt_irq_eventfd(struct vt_dev *d, uint32_t index)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int r;
+
+	if (efd < 0)
+		return -errno;
+	r = vt_irq_set(d, index, VFIO_IRQ_SET_DATA_EVENTFD |
+		       VFIO_IRQ_SET_ACTION_TRIGGER, 1, efd);
+	if (r) {
+		close(efd);
+		return r;
+	}
+	return efd;
+}
+
+int vt_irq_disable(struct vt_dev *d, uint32_t index)
+{
+	return vt_irq_set(d, index, VFIO_IRQ_SET_DATA_NONE |
+			  VFIO_IRQ_SET_ACTION_TRIGGER, 0, -1);
+}
+
+long vt_eventfd_wait(int efd, int timeout_ms)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint64_t v;
+	int r;
+
+	r = poll(&p, 1, timeout_ms);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return 0;
+	if (read(efd, &v, sizeof(v)) != sizeof(v))
+		return -errno;
+	return (long)v;
+}
+
+void *vt_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+void vt_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+void vt_fill(void *p, size_t len, uint32_t seed)
+{
+	uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		b[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+int vt_klog_contains(const char *needle, const char *needle2)
+{
+	int len = klogctl(10 /* SIZE_BUFFER */, NULL, 0);
+	char *buf, *line, *save = NULL;
+	int found = 0, n;
+
+	if (len <= 0)
+		return 0;
+	buf = malloc(len + 1);
+	if (!buf)
+		return 0;
+	n = klogctl(3 /* READ_ALL */, buf, len);
+	if (n < 0)
+		n = 0;
+	buf[n] = 0;
+	for (line = strtok_r(buf, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save))
+		found = strstr(line, needle) &&
+			(!needle2 || strstr(line, needle2));
+	free(buf);
+	return found;
+}
+
+long vt_locked_vm_kb(void)
+{
+	char line[256];
+	long kb = -ENOENT;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmLck:", 6))
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+uint32_t edu_rd32(struct vt_dev *d, uint32_t off)
+{
+	return *(volatile uint32_t *)(d->bar0 + off);
+}
+
+void edu_wr32(struct vt_dev *d, uint32_t off, uint32_t val)
+{
+	*(volatile uint32_t *)(d->bar0 + off) = val;
+}
+
+void edu_wr64(struct vt_dev *d, uint32_t off, uint64_t val)
+{
+	*(volatile uint64_t *)(d->bar0 + off) = val;
+}
+
+int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
+	    int irq)
+{
+	uint32_t cmd = EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0) |
+		       (irq ? EDU_DMA_IRQ : 0);
+	int i;
+
+	/*
+	 * QEMU 7.2's edu aborts the whole VM on a device-side range that
+	 * reaches the end of its 4 KiB buffer: keep len below 4096.
+	 */
+	if (len == 0 || len >= EDU_BUF_SIZE)
+		return -EINVAL;
+	edu_wr64(d, EDU_DMA_SRC, to_ram ? EDU_BUF_ADDR : iova);
+	edu_wr64(d, EDU_DMA_DST, to_ram ? iova : EDU_BUF_ADDR);
+	edu_wr64(d, EDU_DMA_CNT, len);
+	edu_wr64(d, EDU_DMA_CMD, cmd);
+	/* edu completes a transfer about 100 ms (virtual time) later. */
+	for (i = 0; i < 1000; i++) {
+		if (!(edu_rd32(d, EDU_DMA_CMD) & EDU_DMA_START))
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+int edu_roundtrip(struct vt_dev *d, uint64_t iova_src, uint64_t iova_dst,
+		  uint32_t len)
+{
+	int r = edu_dma(d, iova_src, len, 0, 0);
+
+	return r ? r : edu_dma(d, iova_dst, len, 1, 0);
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vt: helpers shared by the in-guest VFIO test suites.
+ *
+ * Every function that can fail returns 0 (or a non-negative value) on
+ * success and -errno on failure, so a test can assert the exact errno.
+ */
+#ifndef VT_H
+#define VT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <linux/vfio.h>
+
+/* ---- reporting ------------------------------------------------------- */
+
+#define VT_NOTE(fmt, ...) \
+	fprintf(stdout, "# " fmt "\n", ##__VA_ARGS__)
+
+/* Fail the current test case with file:line and a message. */
+#define VT_FAIL(fmt, ...) do { \
+	fprintf(stdout, "# FAIL %s:%d: " fmt "\n", __FILE__, __LINE__, \
+		##__VA_ARGS__); \
+	fflush(stdout); \
+	return 1; \
+} while (0)
+
+#define VT_ASSERT(cond, fmt, ...) do { \
+	if (!(cond)) \
+		VT_FAIL("%s: " fmt, #cond, ##__VA_ARGS__); \
+} while (0)
+
+/* Assert that an expression returning 0/-errno returned 0. */
+#define VT_OK(expr) do { \
+	long __r = (long)(expr); \
+	if (__r < 0) \
+		VT_FAIL("%s = %ld (%s)", #expr, __r, strerror((int)-__r)); \
+} while (0)
+
+/* Assert that an expression returning 0/-errno returned -err. */
+#define VT_ERRNO(expr, err) do { \
+	long __r = (long)(expr); \
+	if (__r != -(long)(err)) \
+		VT_FAIL("%s = %ld (%s), expected -%s", #expr, __r, \
+			__r < 0 ? strerror((int)-__r) : "success", #err); \
+} while (0)
+
+/* ---- sysfs ----------------------------------------------------------- */
+
+int vt_sysfs_write(const char *path, const char *val);
+int vt_sysfs_read(const char *path, char *buf, size_t len);
+/* IOMMU group number of a PCI device (0000:bb:dd.f) or -errno. */
+int vt_pci_group(const char *bdf);
+/* Number of devices in an IOMMU group, or -errno. */
+int vt_group_ndevs(int group);
+/* Name of the driver bound to a PCI device, "" if none. */
+int vt_pci_driver(const char *bdf, char *buf, size_t len);
+/* Unbind from whatever driver, then bind to drv ("" = leave unbound). */
+int vt_pci_bind(const char *bdf, const char *drv);
+
+/* ---- container / group / device ------------------------------------- */
+
+int vt_container_open(void);
+int vt_group_open(int group);
+/* VFIO_GROUP_GET_STATUS flags, or -errno. */
+int vt_group_status(int gfd);
+int vt_group_set_container(int gfd, int cfd);
+int vt_group_unset_container(int gfd);
+int vt_set_iommu(int cfd, int type);
+int vt_device_open(int gfd, const char *name);
+
+int vt_map(int cfd, void *vaddr, uint64_t iova, uint64_t size);
+int vt_map_flags(int cfd, void *vaddr, uint64_t iova, uint64_t size,
+		 uint32_t flags);
+/* Unmap; on success *unmapped (if not NULL) receives the size unmapped. */
+int vt_unmap(int cfd, uint64_t iova, uint64_t size, uint32_t flags,
+	     uint64_t *unmapped);
+
+/* One open VFIO PCI device with BAR0 mapped. */
+struct vt_dev {
+	int cfd;		/* container (owned when own_container) */
+	int gfd;		/* group */
+	int dfd;		/* device */
+	int own_container;
+	volatile uint8_t *bar0;
+	size_t bar0_size;
+	uint64_t cfg_off;	/* offset of the config region */
+};
+
+/*
+ * Open group @group into container @cfd (or a new one when cfd < 0 and
+ * then SET_IOMMU @type), get device @name, mmap BAR0.  Returns 0/-errno;
+ * on failure nothing stays open.
+ */
+int vt_dev_open(struct vt_dev *d, int cfd, int group, const char *name,
+		int type);
+void vt_dev_close(struct vt_dev *d);
+
+int vt_cfg_read(struct vt_dev *d, uint32_t off, void *buf, size_t len);
+int vt_cfg_write(struct vt_dev *d, uint32_t off, const void *buf,
+		 size_t len);
+int vt_enable_bus_master(struct vt_dev *d);
+
+/* Attach an eventfd to irq @index vector 0; returns the eventfd or -errno. */
+int vt_irq_eventfd(struct vt_dev *d, uint32_t index);
+int vt_irq_disable(struct vt_dev *d, uint32_t index);
+/* Wait for an eventfd count; returns the count, 0 on timeout, or -errno. */
+long vt_eventfd_wait(int efd, int timeout_ms);
+
+/* A page-aligned, zero-filled anonymous buffer, or NULL. */
+void *vt_alloc(size_t size);
+void vt_free(void *p, size_t size);
+void vt_fill(void *p, size_t len, uint32_t seed);
+
+/* Kernel log: non-zero if the log read so far contains needle. */
+int vt_klog_contains(const char *needle, const char *needle2);
+/* locked_vm of this process in KiB, or -errno. */
+long vt_locked_vm_kb(void);
+
+/* ---- QEMU's edu device ---------------------------------------------- */
+
+#define EDU_ID			0x00
+#define EDU_LIVENESS		0x04
+#define EDU_STATUS		0x20
+#define EDU_IRQ_STATUS		0x24
+#define EDU_IRQ_RAISE		0x60
+#define EDU_IRQ_ACK		0x64
+#define EDU_DMA_SRC		0x80
+#define EDU_DMA_DST		0x88
+#define EDU_DMA_CNT		0x90
+#define EDU_DMA_CMD		0x98
+#define EDU_DMA_START		0x1
+#define EDU_DMA_TO_RAM		0x2
+#define EDU_DMA_IRQ		0x4
+#define EDU_BUF_ADDR		0x40000ULL
+#define EDU_BUF_SIZE		4096
+
+uint32_t edu_rd32(struct vt_dev *d, uint32_t off);
+void edu_wr32(struct vt_dev *d, uint32_t off, uint32_t val);
+void edu_wr64(struct vt_dev *d, uint32_t off, uint64_t val);
+/* Run one DMA; to_ram: device buffer -> iova, else iova -> buffer. */
+int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
+	    int irq);
+/* RAM(iova_src) -> edu -> RAM(iova_dst), len bytes. */
+int edu_roundtrip(struct vt_dev *d, uint64_t iova_src, uint64_t iova_dst,
+		  uint32_t len);
+
+/* ---- test registry --------------------------------------------------- */
+
+struct vt_case {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+
+/* Each suite defines a NULL-terminated table; main.c lists the suites. */
+extern const struct vt_case stock_cases[];
+
+#endif

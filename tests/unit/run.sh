@@ -1,0 +1,61 @@
+#!/bin/bash
+# Host-side tests of the test bed itself: the console-log parser on canned
+# logs, and one real boot proving that a WARN in the guest fails a run.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+parse=$top/tests/bed/parse.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+res() {
+	if [ "$1" = 0 ]; then echo "PASS  unit/$2"; pass=$((pass + 1))
+	else echo "FAIL  unit/$2"; fail=$((fail + 1)); fi
+}
+good='BED: start
+K: [    0.1] DMAR: IOMMU enabled
+ok 1 - a
+# note
+ok 2 - b
+BED: end 2'
+# case NAME EXPECT_RC GREP LOG
+case_() {
+	printf '%s\n' "$4" > "$tmp/log"
+	out=$("$parse" "$tmp/log" u)
+	rc=$?
+	[ "$rc" = "$2" ] && echo "$out" | grep -qE "$3"
+	res $? "$1"
+}
+case_ "parser: clean log passes" 0 '^4 passed, 0 failed$' "$good"
+case_ "parser: not ok fails the run" 1 '^FAIL  u/b' \
+	"$(echo "$good" | sed 's/^ok 2/not ok 2/')"
+for k in 'WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1' 'BUG: kernel NULL pointer dereference' \
+	 'Oops: 0000 [#1] SMP' 'INFO: task vt:90 blocked for more than 20 seconds.' \
+	 'watchdog: BUG: soft lockup - CPU#0 stuck for 22s!' 'Call Trace:'; do
+	case_ "parser: '${k%% *}' in the kernel log fails the run" 1 \
+		'^FAIL  u/guest kernel log clean' \
+		"$(echo "$good" | sed "3a K: [    2.0] $k")"
+done
+case_ "parser: a guest that never ends fails the run" 1 \
+	'^FAIL  u/guest reached the end' "$(echo "$good" | sed '$d')"
+case_ "parser: a DMAR fault alone is not a kernel error" 0 '^4 passed' \
+	"$(echo "$good" | sed '3a K: [ 3.9] DMAR: [DMA Write NO_PASID] Request device [00:04.0] fault addr 0x200000 [fault reason 0x05] PTE Write access is not set')"
+
+# A real guest whose kernel WARNs must fail.
+if [ -n "${KVER:-}" ] && [ -f "$top/tests/kmod/bed_warn.ko" ]; then
+	printf 'setup true\nt "load bed_warn" sh -c "insmod /lib/modules/$(uname -r)/extra/bed_warn.ko; true"\n' \
+		> "$tmp/plan.sh"
+	if "$top/tests/bed/mkinitramfs.sh" "$KVER" "$tmp/initrd.gz" "$tmp/plan.sh" &&
+	   "$top/tests/bed/boot.sh" "$KVER" "$tmp/initrd.gz" "$tmp/warn.log" 120; then
+		out=$("$parse" "$tmp/warn.log" selftest)
+		rc=$?
+		[ "$rc" = 1 ] && echo "$out" | grep -q '^PASS  selftest/load bed_warn' &&
+			echo "$out" | grep -q '^FAIL  selftest/guest kernel log clean' &&
+			grep -q 'bed_warn: deliberate warning' "$tmp/warn.log"
+		res $? "bed: a WARN in a real guest fails the run"
+	else
+		res 1 "bed: a WARN in a real guest fails the run (boot failed)"
+	fi
+else
+	res 1 "bed: a WARN in a real guest fails the run (KVER or bed_warn.ko missing)"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
