@@ -14,6 +14,8 @@ exec timeout -k 5 "$bound" qemu-system-x86_64 \
 	-device edu,bus=pcie.0,addr=0x4 \
 	-device pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x5 \
 	-device edu,bus=br1,addr=0x1 -device e1000,bus=br1,addr=0x2,romfile= \
+	-device pcie-root-port,id=rp0,bus=pcie.0,addr=0x6,chassis=1 \
+	-device edu,bus=rp0,addr=0x0 \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 intel_iommu=on panic=-1 quiet ${BED_APPEND:-}" \

@@ -109,7 +109,7 @@ int vt_pci_bind(const char *bdf, const char *drv)
 	r = vt_pci_driver(bdf, cur, sizeof(cur));
 	if (r)
 		return r;
-	if (!strcmp(cur, drv))
+	if (!strcmp(cur, drv) && drv[0])
 		return 0;
 	if (cur[0]) {
 		snprintf(path, sizeof(path),
@@ -132,6 +132,68 @@ int vt_pci_bind(const char *bdf, const char *drv)
 	if (r)
 		return r;
 	return strcmp(cur, drv) ? -ENODEV : 0;
+}
+
+int vt_mdev_type_attr(const char *bdf, const char *attr, char *buf,
+		      size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/mdev_bus/%s/mdev_supported_types/%s/%s", bdf,
+		 VT_MDEV_TYPE, attr);
+	return vt_sysfs_read(path, buf, len);
+}
+
+int vt_mdev_create(const char *bdf, const char *uuid)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/mdev_bus/%s/mdev_supported_types/%s/create", bdf,
+		 VT_MDEV_TYPE);
+	return vt_sysfs_write(path, uuid);
+}
+
+int vt_mdev_remove(const char *uuid)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/remove", uuid);
+	return vt_sysfs_write(path, "1");
+}
+
+int vt_mdev_group(const char *uuid)
+{
+	char path[256], link[256];
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/iommu_group",
+		 uuid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	p = strrchr(link, '/');
+	return p ? atoi(p + 1) : -EINVAL;
+}
+
+int vt_mdev_attr(const char *uuid, const char *attr, char *buf, size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/%s", uuid,
+		 attr);
+	return vt_sysfs_read(path, buf, len);
+}
+
+long vt_sysfs_long(const char *path)
+{
+	char buf[64];
+	int r = vt_sysfs_read(path, buf, sizeof(buf));
+
+	return r < 0 ? r : strtol(buf, NULL, 0);
 }
 
 int vt_container_open(void)

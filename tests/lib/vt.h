@@ -61,6 +61,20 @@ int vt_pci_driver(const char *bdf, char *buf, size_t len);
 /* Unbind from whatever driver, then bind to drv ("" = leave unbound). */
 int vt_pci_bind(const char *bdf, const char *drv);
 
+/* mdevs of vfio-mdev-pci (type vfio-mdev-pci-passthrough) */
+#define VT_MDEV_TYPE "vfio-mdev-pci-passthrough"
+/* Read attribute @attr of the parent's mdev type into buf. */
+int vt_mdev_type_attr(const char *bdf, const char *attr, char *buf,
+		      size_t len);
+int vt_mdev_create(const char *bdf, const char *uuid);
+int vt_mdev_remove(const char *uuid);
+/* IOMMU group of an mdev (its VFIO group), or -errno. */
+int vt_mdev_group(const char *uuid);
+/* Read attribute @attr of mdev @uuid. */
+int vt_mdev_attr(const char *uuid, const char *attr, char *buf, size_t len);
+/* Integer value of a sysfs file, or -errno. */
+long vt_sysfs_long(const char *path);
+
 /* ---- container / group / device ------------------------------------- */
 
 int vt_container_open(void);
@@ -158,5 +172,6 @@ struct vt_case {
 
 /* Each suite defines a NULL-terminated table; main.c lists the suites. */
 extern const struct vt_case stock_cases[];
+extern const struct vt_case mdev_cases[];
 
 #endif

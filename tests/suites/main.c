@@ -9,6 +9,7 @@ static const struct {
 	const struct vt_case *cases;
 } suites[] = {
 	{ "stock", stock_cases },
+	{ "mdev", mdev_cases },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio_iommu_mdev: the call an mdev parent driver makes to say which
+ * physical device translates an mdev's DMA (the role mdev_set_iommu_device()
+ * had in Linux 5.x).  When a VFIO container using vfio_iommu_mdev attaches
+ * the mdev's group, the backend attaches the whole IOMMU group of that
+ * physical device instead.
+ */
+#ifndef VFIO_IOMMU_MDEV_H
+#define VFIO_IOMMU_MDEV_H
+
+struct device;
+
+struct vfio_iommu_mdev_ops {
+	/*
+	 * The physical group stopped translating this mdev's DMA while the
+	 * mdev is still in a container (the vfio-pci group that brought the
+	 * physical group into the container left first).  The parent must
+	 * stop the device's DMA and fail further use of the mdev.  Called
+	 * with the backend's locks held; must not call back into VFIO.
+	 */
+	void (*revoke)(struct device *mdev_dev);
+	/*
+	 * The revoked mdev's VFIO group left that container: it may be
+	 * opened again (a new attach resolves the physical group afresh).
+	 */
+	void (*restore)(struct device *mdev_dev);
+};
+
+/*
+ * Record that @iommu_dev translates the DMA of @mdev_dev.  Call before the
+ * mdev's vfio_device is registered.  Takes a reference on @iommu_dev until
+ * vfio_iommu_mdev_clear_iommu_device().  -EEXIST if already recorded.
+ */
+int vfio_iommu_mdev_set_iommu_device(struct device *mdev_dev,
+				     struct device *iommu_dev,
+				     const struct vfio_iommu_mdev_ops *ops);
+/* Undo; call after the mdev's vfio_device is unregistered. */
+void vfio_iommu_mdev_clear_iommu_device(struct device *mdev_dev);
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio_iommu_mdev internals.  Lock order and reference owners are written
+ * in docs/locking.md; the short form is:
+ *
+ *   vim_container.lock  >  vim_global_lock  >  (iommu core group->mutex)
+ *   vim_container.dev_lock is never held with vim_container.lock.
+ */
+#ifndef VIM_H
+#define VIM_H
+
+#include <linux/iommu.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/rwsem.h>
+#include <linux/xarray.h>
+
+#include "vim_compat.h"
+#include "vfio_iommu_mdev.h"
+
+struct vim_container;
+
+/* One VFIO_IOMMU_MAP_DMA mapping. Owned by vim_container.dma_tree. */
+struct vim_dma {
+	struct rb_node node;
+	dma_addr_t iova;
+	unsigned long vaddr;
+	size_t size;
+	int prot;			/* IOMMU_READ | IOMMU_WRITE */
+	struct mm_struct *mm;		/* mmgrab() reference, dropped on free */
+	/*
+	 * Long-term pins of every page while the container has at least one
+	 * IOMMU domain; NULL otherwise.  Accounted in mm->locked_vm.
+	 */
+	struct page **pages;
+	/*
+	 * Pins taken by vfio_pin_pages() of classic emulated devices: page
+	 * index -> struct vim_vpin.  Accounted unless pages[] already is.
+	 */
+	struct xarray vpins;
+	unsigned long nr_vpins;
+};
+
+struct vim_vpin {
+	struct page *page;
+	unsigned int count;		/* vfio_pin_pages() calls not yet undone */
+};
+
+/* An IOMMU domain of a container. Owned by vim_container.domains. */
+struct vim_domain {
+	struct list_head next;
+	struct iommu_domain *domain;
+	struct list_head pgroups;	/* struct vim_pgroup.next */
+	int prot;			/* IOMMU_CACHE when coherency enforced */
+};
+
+/*
+ * A physical IOMMU group that a container's domain really holds.  One kref
+ * per VFIO group of the container that resolves to it: the vfio-pci
+ * (VFIO_IOMMU) group itself and every mdev group whose parent is in it.
+ * The first user attaches, the last user detaches.
+ */
+struct vim_pgroup {
+	struct kref kref;
+	struct iommu_group *group;	/* iommu_group_get() reference */
+	struct vim_container *owner;
+	struct vim_domain *domain;	/* NULL once revoked */
+	bool claimed;			/* we hold the group's DMA ownership */
+	bool revoked;			/* its vfio-pci user left first */
+	struct list_head next;		/* in vim_domain.pgroups */
+	struct list_head global;	/* in vim_held (all containers) */
+};
+
+/* A VFIO group attached to a container. Owned by vim_container.vgroups. */
+struct vim_vgroup {
+	struct list_head next;
+	struct iommu_group *group;	/* the core's group; not referenced */
+	enum vim_group_type type;
+	struct vim_pgroup *pg;		/* kref held; NULL for classic mdevs */
+	struct device *mdev_dev;	/* get_device(); emulated groups only */
+};
+
+/* The backend's state for one VFIO container (iommu_data). */
+struct vim_container {
+	struct mutex lock;		/* everything below but devices */
+	bool v2;			/* VFIO_TYPE1v2_IOMMU unmap semantics */
+	struct rb_root dma_tree;	/* struct vim_dma by iova */
+	unsigned int dma_count;
+	struct list_head domains;	/* struct vim_domain.next */
+	struct list_head vgroups;	/* struct vim_vgroup.next */
+	struct rw_semaphore dev_lock;	/* devices */
+	struct list_head devices;	/* vfio_device.iommu_entry */
+};
+
+extern unsigned int vim_dma_entry_limit;
+extern bool vim_allow_unsafe_interrupts;
+extern struct mutex vim_global_lock;
+
+/* vim_dma.c */
+struct vim_dma *vim_dma_find(struct vim_container *c, dma_addr_t start,
+			     size_t size);
+int vim_ioctl_map(struct vim_container *c, unsigned long arg);
+int vim_ioctl_unmap(struct vim_container *c, unsigned long arg);
+void vim_dma_remove_all(struct vim_container *c);
+int vim_dma_pin(struct vim_dma *dma);
+int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma);
+int vim_pin_pages(void *iommu_data, struct iommu_group *group,
+		  dma_addr_t iova, int npage, int prot, struct page **pages);
+void vim_unpin_pages(void *iommu_data, dma_addr_t iova, int npage);
+int vim_dma_rw(void *iommu_data, dma_addr_t iova, void *data, size_t count,
+	       bool write);
+
+/* Usable IOVA ranges (inclusive ends), reserved regions removed. */
+struct vim_ranges {
+	unsigned int nr;
+	unsigned int cap;
+	struct { u64 start, end; } *r;
+};
+
+int vim_ranges_get(struct vim_container *c, struct vim_ranges *out);
+void vim_ranges_free(struct vim_ranges *rs);
+bool vim_ranges_contain(struct vim_ranges *rs, u64 start, u64 end);
+
+/* vim_group.c */
+int vim_attach_group(void *iommu_data, struct iommu_group *group,
+		     enum vim_group_type type);
+void vim_detach_group(void *iommu_data, struct iommu_group *group);
+struct iommu_domain *vim_group_iommu_domain(void *iommu_data,
+					    struct iommu_group *group);
+u64 vim_pgsize_bitmap(struct vim_container *c);
+bool vim_cache_coherent(struct vim_container *c);
+void vim_records_exit(void);
+
+#endif

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_iommu_mdev: groups, domains and the physical groups they hold.
+ *
+ * A VFIO group attached to a container resolves to a physical IOMMU group:
+ * itself for a VFIO_IOMMU (vfio-pci) group, the group of the recorded
+ * physical device for an IOMMU-backed mdev, none for a classic mdev.  Every
+ * physical group is represented once per container by a vim_pgroup that
+ * all VFIO groups resolving to it share (kref): the first attaches it whole
+ * to a domain, the last detaches it.  vim_held lists the vim_pgroups of all
+ * containers, so a physical group is never held by two containers.
+ *
+ * No iommu_* call that takes a group's mutex is ever made from inside
+ * iommu_group_for_each_dev() on that group: walks only collect a device
+ * reference or a flag, and the attach happens after the walk returns.
+ */
+#include <linux/device.h>
+#include <linux/irqdomain.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+
+#include "vim.h"
+
+DEFINE_MUTEX(vim_global_lock);
+/* struct vim_pgroup.global of every container; vim_global_lock */
+static LIST_HEAD(vim_held);
+/* struct vim_record.next; vim_global_lock */
+static LIST_HEAD(vim_records);
+
+/* What a parent driver said about one mdev. */
+struct vim_record {
+	struct list_head next;
+	struct device *mdev_dev;		/* not referenced: parent owns */
+	struct device *iommu_dev;		/* get_device() reference */
+	const struct vfio_iommu_mdev_ops *ops;
+};
+
+static struct vim_record *vim_record_find(struct device *mdev_dev)
+{
+	struct vim_record *r;
+
+	list_for_each_entry(r, &vim_records, next)
+		if (r->mdev_dev == mdev_dev)
+			return r;
+	return NULL;
+}
+
+int vfio_iommu_mdev_set_iommu_device(struct device *mdev_dev,
+				     struct device *iommu_dev,
+				     const struct vfio_iommu_mdev_ops *ops)
+{
+	struct vim_record *r;
+	int ret = 0;
+
+	if (!mdev_dev || !iommu_dev)
+		return -EINVAL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	mutex_lock(&vim_global_lock);
+	if (vim_record_find(mdev_dev)) {
+		ret = -EEXIST;
+		kfree(r);
+	} else {
+		r->mdev_dev = mdev_dev;
+		r->iommu_dev = get_device(iommu_dev);
+		r->ops = ops;
+		list_add(&r->next, &vim_records);
+	}
+	mutex_unlock(&vim_global_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vfio_iommu_mdev_set_iommu_device);
+
+void vfio_iommu_mdev_clear_iommu_device(struct device *mdev_dev)
+{
+	struct vim_record *r;
+
+	mutex_lock(&vim_global_lock);
+	r = vim_record_find(mdev_dev);
+	if (r)
+		list_del(&r->next);
+	mutex_unlock(&vim_global_lock);
+	if (r) {
+		put_device(r->iommu_dev);
+		kfree(r);
+	}
+}
+EXPORT_SYMBOL_GPL(vfio_iommu_mdev_clear_iommu_device);
+
+void vim_records_exit(void)
+{
+	/* parents hold a module reference on us: nothing can be left */
+	WARN_ON(!list_empty(&vim_records));
+	WARN_ON(!list_empty(&vim_held));
+}
+
+/* ---- walks: collect only, never attach ---- */
+
+static int vim_walk_first_dev(struct device *dev, void *data)
+{
+	struct device **out = data;
+
+	*out = get_device(dev);
+	return 1;		/* stop */
+}
+
+static int vim_walk_intr_remap(struct device *dev, void *data)
+{
+	bool *all = data;
+
+	if (!device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP))
+		*all = false;
+	return 0;
+}
+
+/* ---- domains ---- */
+
+u64 vim_pgsize_bitmap(struct vim_container *c)
+{
+	u64 bitmap = ~0ULL;
+	struct vim_domain *d;
+
+	list_for_each_entry(d, &c->domains, next)
+		bitmap &= d->domain->pgsize_bitmap;
+	/* never below the CPU page: pinning works in pages */
+	bitmap &= PAGE_MASK;
+	return bitmap ? bitmap : PAGE_SIZE;
+}
+
+bool vim_cache_coherent(struct vim_container *c)
+{
+	struct vim_domain *d;
+
+	list_for_each_entry(d, &c->domains, next)
+		if (!(d->prot & IOMMU_CACHE))
+			return false;
+	return !list_empty(&c->domains);
+}
+
+/* Every existing mapping must stay outside @group's reserved regions. */
+static int vim_check_resv(struct vim_container *c, struct iommu_group *group)
+{
+	struct iommu_resv_region *region;
+	LIST_HEAD(resv);
+	int ret;
+
+	ret = iommu_get_group_resv_regions(group, &resv);
+	if (ret)
+		return ret;
+	list_for_each_entry(region, &resv, list) {
+		if (vim_dma_find(c, region->start, region->length)) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	iommu_put_resv_regions(NULL, &resv);
+	return ret;
+}
+
+/* Map every existing mapping into a new domain; pin first if needed. */
+static int vim_domain_replay(struct vim_container *c, struct vim_domain *d)
+{
+	struct rb_node *n, *m;
+	int ret = 0;
+
+	for (n = rb_first(&c->dma_tree); n; n = rb_next(n)) {
+		struct vim_dma *dma = rb_entry(n, struct vim_dma, node);
+
+		ret = vim_dma_pin(dma);
+		if (!ret)
+			ret = vim_domain_map_dma(d, dma);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		return 0;
+	for (m = rb_first(&c->dma_tree); m != n; m = rb_next(m)) {
+		struct vim_dma *dma = rb_entry(m, struct vim_dma, node);
+
+		iommu_unmap(d->domain, dma->iova, dma->size);
+	}
+	return ret;
+}
+
+/*
+ * Attach @pg->group whole to a domain of @c: an existing one if the IOMMU
+ * driver accepts it, else a new one with every mapping replayed.
+ * @dev is a device of the group (for the bus / IOMMU instance).
+ */
+static int vim_pgroup_attach(struct vim_container *c, struct vim_pgroup *pg,
+			     struct device *dev)
+{
+	struct iommu_domain *dom;
+	struct vim_domain *d;
+	int ret;
+
+	ret = vim_check_resv(c, pg->group);
+	if (ret)
+		return ret;
+	list_for_each_entry(d, &c->domains, next) {
+		if (!iommu_attach_group(d->domain, pg->group))
+			goto attached;
+	}
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&d->pgroups);
+	dom = iommu_domain_alloc(dev->bus);
+	if (!dom) {
+		ret = -EIO;
+		goto out_free;
+	}
+	d->domain = dom;
+	ret = iommu_attach_group(dom, pg->group);
+	if (ret)
+		goto out_domain;
+	/*
+	 * Only once a device is attached: on an empty domain the IOMMU
+	 * driver would promise snooping and then refuse every device whose
+	 * IOMMU cannot snoop (-EOPNOTSUPP).
+	 */
+	if (dom->ops->enforce_cache_coherency &&
+	    dom->ops->enforce_cache_coherency(dom))
+		d->prot = IOMMU_CACHE;
+	ret = vim_domain_replay(c, d);
+	if (ret)
+		goto out_detach;
+	list_add_tail(&d->next, &c->domains);
+attached:
+	pg->domain = d;
+	list_add_tail(&pg->next, &d->pgroups);
+	return 0;
+
+out_detach:
+	iommu_detach_group(dom, pg->group);
+out_domain:
+	iommu_domain_free(dom);
+out_free:
+	kfree(d);
+	return ret;
+}
+
+/* Detach from the domain; free the domain when it holds no more groups. */
+static void vim_pgroup_detach(struct vim_container *c, struct vim_pgroup *pg)
+{
+	struct vim_domain *d = pg->domain;
+
+	if (!d)
+		return;
+	iommu_detach_group(d->domain, pg->group);
+	list_del(&pg->next);
+	pg->domain = NULL;
+	if (list_empty(&d->pgroups)) {
+		list_del(&d->next);
+		iommu_domain_free(d->domain);
+		kfree(d);
+	}
+}
+
+/* kref release: the last VFIO group using the physical group left. */
+static void vim_pgroup_release(struct kref *kref)
+{
+	struct vim_pgroup *pg = container_of(kref, struct vim_pgroup, kref);
+
+	vim_pgroup_detach(pg->owner, pg);
+	if (pg->claimed)
+		iommu_group_release_dma_owner(pg->group);
+	list_del(&pg->global);
+	iommu_group_put(pg->group);
+	kfree(pg);
+}
+
+static struct vim_pgroup *vim_pgroup_find(struct iommu_group *group)
+{
+	struct vim_pgroup *pg;
+
+	list_for_each_entry(pg, &vim_held, global)
+		if (pg->group == group)
+			return pg;
+	return NULL;
+}
+
+static bool vim_msi_isolated(struct iommu_group *group)
+{
+	bool all = true;
+
+	iommu_group_for_each_dev(group, &all, vim_walk_intr_remap);
+	return all || irq_domain_check_msi_remap();
+}
+
+/*
+ * Resolve @group (with a device @dev of it) to this container's vim_pgroup:
+ * take a reference on an existing one, or create, claim if @claim, attach.
+ * Caller holds c->lock and vim_global_lock.
+ */
+static struct vim_pgroup *vim_pgroup_get(struct vim_container *c,
+					 struct iommu_group *group,
+					 struct device *dev, bool claim)
+{
+	struct vim_pgroup *pg = vim_pgroup_find(group);
+	int ret;
+
+	if (pg) {
+		if (pg->owner != c) {
+			dev_info(dev, "vfio_iommu_mdev: IOMMU group %d is in use by another VFIO container\n",
+				 iommu_group_id(group));
+			return ERR_PTR(-EBUSY);
+		}
+		if (pg->revoked) {
+			dev_info(dev, "vfio_iommu_mdev: IOMMU group %d was revoked from this container; close its mdevs first\n",
+				 iommu_group_id(group));
+			return ERR_PTR(-EBUSY);
+		}
+		kref_get(&pg->kref);
+		return pg;
+	}
+	if (!vim_allow_unsafe_interrupts && !vim_msi_isolated(group)) {
+		dev_warn(dev, "vfio_iommu_mdev: no interrupt remapping for IOMMU group %d; load with allow_unsafe_interrupts=1 to allow it\n",
+			 iommu_group_id(group));
+		return ERR_PTR(-EPERM);
+	}
+	pg = kzalloc(sizeof(*pg), GFP_KERNEL);
+	if (!pg)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&pg->kref);
+	pg->owner = c;
+	pg->group = group;
+	iommu_group_ref_get(group);
+	if (claim) {
+		ret = iommu_group_claim_dma_owner(group, pg);
+		if (ret) {
+			dev_info(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d (%d): a member is bound to a kernel driver or used elsewhere\n",
+				 iommu_group_id(group), ret);
+			goto out_free;
+		}
+		pg->claimed = true;
+	}
+	ret = vim_pgroup_attach(c, pg, dev);
+	if (ret)
+		goto out_release;
+	list_add(&pg->global, &vim_held);
+	return pg;
+
+out_release:
+	if (pg->claimed)
+		iommu_group_release_dma_owner(group);
+out_free:
+	iommu_group_put(group);
+	kfree(pg);
+	return ERR_PTR(ret);
+}
+
+static struct vim_vgroup *vim_vgroup_find(struct vim_container *c,
+					  struct iommu_group *group)
+{
+	struct vim_vgroup *vg;
+
+	list_for_each_entry(vg, &c->vgroups, next)
+		if (vg->group == group)
+			return vg;
+	return NULL;
+}
+
+int vim_attach_group(void *iommu_data, struct iommu_group *group,
+		     enum vim_group_type type)
+{
+	struct vim_container *c = iommu_data;
+	struct device *dev = NULL, *pdev = NULL;
+	struct iommu_group *pgroup = NULL;
+	struct vim_record *rec;
+	struct vim_vgroup *vg;
+	int ret = 0;
+
+	if (type != VIM_GROUP_IOMMU && type != VIM_GROUP_EMULATED)
+		return -EINVAL;
+	vg = kzalloc(sizeof(*vg), GFP_KERNEL);
+	if (!vg)
+		return -ENOMEM;
+	vg->group = group;
+	vg->type = type;
+	/* walk the VFIO group only to find its (first) device */
+	iommu_group_for_each_dev(group, &dev, vim_walk_first_dev);
+	if (!dev) {
+		ret = -ENODEV;
+		goto out_free;
+	}
+
+	mutex_lock(&c->lock);
+	if (vim_vgroup_find(c, group)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	mutex_lock(&vim_global_lock);
+	if (type == VIM_GROUP_IOMMU) {
+		/* the core already claimed this group's DMA ownership */
+		vg->pg = vim_pgroup_get(c, group, dev, false);
+	} else {
+		rec = vim_record_find(dev);
+		if (rec) {
+			pdev = get_device(rec->iommu_dev);
+			pgroup = iommu_group_get(pdev);
+		}
+		if (rec && !pgroup) {
+			vg->pg = ERR_PTR(-ENODEV);
+		} else if (rec) {
+			vg->pg = vim_pgroup_get(c, pgroup, pdev, true);
+			vg->mdev_dev = get_device(dev);
+		}
+		/* no record: a classic mdev, type1's emulated contract */
+	}
+	mutex_unlock(&vim_global_lock);
+	if (IS_ERR(vg->pg)) {
+		ret = PTR_ERR(vg->pg);
+		goto out_unlock;
+	}
+	list_add_tail(&vg->next, &c->vgroups);
+	vg = NULL;
+out_unlock:
+	mutex_unlock(&c->lock);
+	if (pgroup)
+		iommu_group_put(pgroup);
+	put_device(pdev);
+	put_device(dev);
+	if (vg && vg->mdev_dev)
+		put_device(vg->mdev_dev);
+out_free:
+	kfree(vg);
+	return ret;
+}
+
+/*
+ * The vfio-pci group that brought @pg into the container leaves while mdevs
+ * still use it.  The core releases its DMA ownership right after we return
+ * (6.1 has no shared claim to take over), so the mdevs cannot keep their
+ * translation: detach now, and have each parent stop its device's DMA.
+ */
+static void vim_pgroup_revoke(struct vim_container *c, struct vim_pgroup *pg)
+{
+	struct vim_record *rec;
+	struct vim_vgroup *vg;
+
+	list_for_each_entry(vg, &c->vgroups, next) {
+		if (vg->pg != pg || !vg->mdev_dev)
+			continue;
+		rec = vim_record_find(vg->mdev_dev);
+		dev_warn(vg->mdev_dev, "vfio_iommu_mdev: the vfio-pci group %d left its container first; this mdev's DMA is revoked until it is closed\n",
+			 iommu_group_id(pg->group));
+		if (rec && rec->ops && rec->ops->revoke)
+			rec->ops->revoke(vg->mdev_dev);
+	}
+	vim_pgroup_detach(c, pg);
+	pg->revoked = true;
+}
+
+void vim_detach_group(void *iommu_data, struct iommu_group *group)
+{
+	struct vim_container *c = iommu_data;
+	struct vim_vgroup *vg;
+
+	mutex_lock(&c->lock);
+	vg = vim_vgroup_find(c, group);
+	if (!vg)
+		goto out;
+	list_del(&vg->next);
+	if (vg->pg) {
+		mutex_lock(&vim_global_lock);
+		if (vg->type == VIM_GROUP_IOMMU &&
+		    kref_read(&vg->pg->kref) > 1)
+			vim_pgroup_revoke(c, vg->pg);
+		if (vg->pg->revoked && vg->mdev_dev) {
+			struct vim_record *rec = vim_record_find(vg->mdev_dev);
+
+			if (rec && rec->ops && rec->ops->restore)
+				rec->ops->restore(vg->mdev_dev);
+		}
+		kref_put(&vg->pg->kref, vim_pgroup_release);
+		mutex_unlock(&vim_global_lock);
+	}
+	/* no IOMMU domain left: the pins that only served it go */
+	if (list_empty(&c->domains)) {
+		struct rb_node *n;
+
+		for (n = rb_first(&c->dma_tree); n; n = rb_next(n)) {
+			struct vim_dma *dma = rb_entry(n, struct vim_dma,
+						       node);
+
+			if (!dma->pages)
+				continue;
+			unpin_user_pages_dirty_lock(dma->pages, dma->size >>
+						    PAGE_SHIFT,
+						    dma->prot & IOMMU_WRITE);
+			account_locked_vm(dma->mm, (dma->size >> PAGE_SHIFT) -
+					  dma->nr_vpins, false);
+			kvfree(dma->pages);
+			dma->pages = NULL;
+		}
+	}
+	put_device(vg->mdev_dev);
+	kfree(vg);
+out:
+	mutex_unlock(&c->lock);
+}
+
+struct iommu_domain *vim_group_iommu_domain(void *iommu_data,
+					    struct iommu_group *group)
+{
+	struct vim_container *c = iommu_data;
+	struct iommu_domain *dom = ERR_PTR(-ENODEV);
+	struct vim_vgroup *vg;
+
+	mutex_lock(&c->lock);
+	vg = vim_vgroup_find(c, group);
+	if (vg && vg->pg && vg->pg->domain)
+		dom = vg->pg->domain->domain;
+	mutex_unlock(&c->lock);
+	return dom;
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_iommu_mdev: a VFIO IOMMU backend serving the type1 and type1v2 ABI
+ * that attaches the whole physical IOMMU group of IOMMU-backed mdevs and
+ * tracks every physical group its domains hold.  See docs/architecture.md.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "vim.h"
+
+unsigned int vim_dma_entry_limit __read_mostly = U16_MAX;
+module_param_named(dma_entry_limit, vim_dma_entry_limit, uint, 0644);
+MODULE_PARM_DESC(dma_entry_limit,
+		 "Maximum number of DMA mappings per container (default 65535)");
+
+bool vim_allow_unsafe_interrupts __read_mostly;
+module_param_named(allow_unsafe_interrupts, vim_allow_unsafe_interrupts,
+		   bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Allow groups whose MSIs are not isolated by interrupt remapping");
+
+static void *vim_open(unsigned long arg)
+{
+	struct vim_container *c;
+
+	if (arg != VFIO_TYPE1_IOMMU && arg != VFIO_TYPE1v2_IOMMU)
+		return ERR_PTR(-EINVAL);
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&c->lock);
+	init_rwsem(&c->dev_lock);
+	c->v2 = arg == VFIO_TYPE1v2_IOMMU;
+	c->dma_tree = RB_ROOT;
+	INIT_LIST_HEAD(&c->domains);
+	INIT_LIST_HEAD(&c->vgroups);
+	INIT_LIST_HEAD(&c->devices);
+	return c;
+}
+
+/* The core detached every group before; drop what the mappings hold. */
+static void vim_release(void *iommu_data)
+{
+	struct vim_container *c = iommu_data;
+
+	mutex_lock(&c->lock);
+	WARN_ON(!list_empty(&c->vgroups) || !list_empty(&c->domains));
+	vim_dma_remove_all(c);
+	mutex_unlock(&c->lock);
+	mutex_destroy(&c->lock);
+	kfree(c);
+}
+
+static long vim_check_extension(struct vim_container *c, unsigned long ext)
+{
+	long ret;
+
+	switch (ext) {
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_UNMAP_ALL:
+		return 1;
+	case VFIO_DMA_CC_IOMMU:
+		if (!c)
+			return 0;
+		mutex_lock(&c->lock);
+		ret = vim_cache_coherent(c);
+		mutex_unlock(&c->lock);
+		return ret;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Append a zeroed capability of cap_size bytes to the chain in *buf.  Chain
+ * offsets count from the start of struct vfio_iommu_type1_info, which the
+ * chain follows.  *last is the offset in *buf of the previous capability
+ * (-1 for none).  Returns the new capability or NULL.
+ */
+static void *vim_cap_add(void **buf, size_t *size, size_t cap_size, u16 id,
+			 u16 version, int *last)
+{
+	size_t off = ALIGN(*size, 8);
+	struct vfio_info_cap_header *h;
+	void *nbuf;
+
+	nbuf = krealloc(*buf, off + cap_size, GFP_KERNEL);
+	if (!nbuf)
+		return NULL;
+	memset(nbuf + *size, 0, off + cap_size - *size);
+	*buf = nbuf;
+	h = nbuf + off;
+	h->id = id;
+	h->version = version;
+	if (*last >= 0) {
+		struct vfio_info_cap_header *prev = nbuf + *last;
+
+		prev->next = sizeof(struct vfio_iommu_type1_info) + off;
+	}
+	*last = off;
+	*size = off + cap_size;
+	return h;
+}
+
+static long vim_ioctl_get_info(struct vim_container *c, unsigned long arg)
+{
+	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
+	struct vfio_iommu_type1_info_cap_iova_range *iova;
+	struct vfio_iommu_type1_info_dma_avail *avail;
+	struct vfio_iommu_type1_info info;
+	struct vim_ranges rs = { 0 };
+	size_t caps_size = 0;
+	void *caps = NULL;
+	unsigned int i;
+	int last = -1, ret;
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	mutex_lock(&c->lock);
+	info.flags = VFIO_IOMMU_INFO_PGSIZES;
+	info.iova_pgsizes = vim_pgsize_bitmap(c);
+	ret = vim_ranges_get(c, &rs);
+	if (ret)
+		goto out_unlock;
+	iova = vim_cap_add(&caps, &caps_size,
+			   struct_size(iova, iova_ranges, rs.nr),
+			   VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1, &last);
+	if (!iova) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	iova->nr_iovas = rs.nr;
+	for (i = 0; i < rs.nr; i++) {
+		iova->iova_ranges[i].start = rs.r[i].start;
+		iova->iova_ranges[i].end = rs.r[i].end;
+	}
+	avail = vim_cap_add(&caps, &caps_size, sizeof(*avail),
+			    VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 1, &last);
+	if (!avail) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	avail->avail = vim_dma_entry_limit > c->dma_count ?
+		       vim_dma_entry_limit - c->dma_count : 0;
+	mutex_unlock(&c->lock);
+
+	if (info.argsz >= offsetofend(struct vfio_iommu_type1_info,
+				      cap_offset)) {
+		minsz = offsetofend(struct vfio_iommu_type1_info, cap_offset);
+		info.flags |= VFIO_IOMMU_INFO_CAPS;
+		info.cap_offset = 0;
+		if (info.argsz < sizeof(info) + caps_size) {
+			info.argsz = sizeof(info) + caps_size;
+		} else {
+			info.cap_offset = sizeof(info);
+			if (copy_to_user((void __user *)arg + sizeof(info),
+					 caps, caps_size))
+				ret = -EFAULT;
+		}
+	}
+	if (!ret && copy_to_user((void __user *)arg, &info, minsz))
+		ret = -EFAULT;
+	goto out;
+
+out_unlock:
+	mutex_unlock(&c->lock);
+out:
+	kfree(caps);
+	vim_ranges_free(&rs);
+	return ret;
+}
+
+static long vim_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
+{
+	struct vim_container *c = iommu_data;
+
+	if (cmd == VFIO_CHECK_EXTENSION)
+		return vim_check_extension(c, arg);
+	if (!c)
+		return -EINVAL;
+	switch (cmd) {
+	case VFIO_IOMMU_GET_INFO:
+		return vim_ioctl_get_info(c, arg);
+	case VFIO_IOMMU_MAP_DMA:
+		return vim_ioctl_map(c, arg);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return vim_ioctl_unmap(c, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void vim_register_device(void *iommu_data, struct vfio_device *vdev)
+{
+	struct vim_container *c = iommu_data;
+
+	if (!vdev->ops->dma_unmap)
+		return;
+	down_write(&c->dev_lock);
+	list_add(&vdev->iommu_entry, &c->devices);
+	up_write(&c->dev_lock);
+}
+
+static void vim_unregister_device(void *iommu_data, struct vfio_device *vdev)
+{
+	struct vim_container *c = iommu_data;
+
+	if (!vdev->ops->dma_unmap)
+		return;
+	down_write(&c->dev_lock);
+	list_del(&vdev->iommu_entry);
+	up_write(&c->dev_lock);
+}
+
+static void vim_notify(void *iommu_data, enum vim_notify_type event)
+{
+	/* nothing waits on user space in this backend */
+}
+
+static const struct vim_iommu_driver_ops vim_ops = {
+	.name = "vfio-iommu-mdev",
+	.owner = THIS_MODULE,
+	.open = vim_open,
+	.release = vim_release,
+	.ioctl = vim_ioctl,
+	.attach_group = vim_attach_group,
+	.detach_group = vim_detach_group,
+	.pin_pages = vim_pin_pages,
+	.unpin_pages = vim_unpin_pages,
+	.register_device = vim_register_device,
+	.unregister_device = vim_unregister_device,
+	.dma_rw = vim_dma_rw,
+	.group_iommu_domain = vim_group_iommu_domain,
+	.notify = vim_notify,
+};
+
+static int __init vim_init(void)
+{
+	return vfio_register_iommu_driver(&vim_ops);
+}
+
+static void __exit vim_exit(void)
+{
+	vfio_unregister_iommu_driver(&vim_ops);
+	vim_records_exit();
+}
+
+module_init(vim_init);
+module_exit(vim_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("VFIO IOMMU backend (type1 ABI) for IOMMU-backed mdevs");
+MODULE_SOFTDEP("pre: vfio");

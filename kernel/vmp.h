@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* vfio_mdev_pci internals; see docs/architecture.md. */
+#ifndef VMP_H
+#define VMP_H
+
+#include <linux/mdev.h>
+#include <linux/pci.h>
+#include <linux/vfio_pci_core.h>
+
+#define VMP_DRIVER_NAME "vfio-mdev-pci"
+
+/* A PCI device bound to vfio-mdev-pci: one mdev parent, one type. */
+struct vmp_parent {
+	struct pci_dev *pdev;
+	struct mdev_parent mdev_parent;
+	struct mdev_type type;
+	struct mdev_type *types[1];
+	char name[64];			/* the type's "name" attribute */
+};
+
+/* The VFIO device of an mdev; vfio_pci_core drives the parent's pdev. */
+struct vmp_device {
+	struct vfio_pci_core_device core;	/* must stay first */
+	struct vmp_parent *parent;
+	bool revoked;			/* backend revoked its DMA: -ENODEV */
+};
+
+extern struct mdev_driver vmp_mdev_driver;
+
+#endif

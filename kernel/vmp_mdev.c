@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_mdev_pci: the mdev driver.  Each mdev is a VFIO device whose ops are
+ * vfio_pci_core's, driving the parent's pci_dev; it is registered as an
+ * emulated-IOMMU VFIO device, and vfio_iommu_mdev is told that the parent
+ * translates its DMA, so a container attaches the parent's whole IOMMU
+ * group.  The mdev device carries two attributes for user space:
+ * parent_iommu_group and parent_iommu_group_singleton.
+ */
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/vfio.h>
+
+#include "vfio_iommu_mdev.h"
+#include "vmp.h"
+
+static struct vmp_device *vmp_of(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct vmp_device, core.vdev);
+}
+
+static bool vmp_revoked(struct vfio_device *vdev)
+{
+	return READ_ONCE(vmp_of(vdev)->revoked);
+}
+
+static int vmp_init_dev(struct vfio_device *vdev)
+{
+	struct vmp_device *mvdev = vmp_of(vdev);
+	int ret;
+
+	ret = vfio_pci_core_init_dev(vdev);
+	if (ret)
+		return ret;
+	/* vdev->dev is the mdev; vfio_pci_core works on the parent */
+	mvdev->parent = dev_get_drvdata(vdev->dev->parent);
+	mvdev->core.pdev = mvdev->parent->pdev;
+	return 0;
+}
+
+static int vmp_open_device(struct vfio_device *vdev)
+{
+	struct vfio_pci_core_device *core = &vmp_of(vdev)->core;
+	int ret;
+
+	if (vmp_revoked(vdev))
+		return -ENODEV;
+	ret = vfio_pci_core_enable(core);
+	if (ret)
+		return ret;
+	vfio_pci_core_finish_enable(core);
+	return 0;
+}
+
+static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,
+		      unsigned long arg)
+{
+	if (vmp_revoked(vdev))
+		return -ENODEV;
+	return vfio_pci_core_ioctl(vdev, cmd, arg);
+}
+
+static int vmp_device_feature(struct vfio_device *vdev, u32 flags,
+			      void __user *arg, size_t argsz)
+{
+	if (vmp_revoked(vdev))
+		return -ENODEV;
+	return vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
+}
+
+static ssize_t vmp_read(struct vfio_device *vdev, char __user *buf,
+			size_t count, loff_t *ppos)
+{
+	if (vmp_revoked(vdev))
+		return -ENODEV;
+	return vfio_pci_core_read(vdev, buf, count, ppos);
+}
+
+static ssize_t vmp_write(struct vfio_device *vdev, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	if (vmp_revoked(vdev))
+		return -ENODEV;
+	return vfio_pci_core_write(vdev, buf, count, ppos);
+}
+
+static int vmp_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
+{
+	if (vmp_revoked(vdev))
+		return -ENODEV;
+	return vfio_pci_core_mmap(vdev, vma);
+}
+
+static const struct vfio_device_ops vmp_vfio_ops = {
+	.name = VMP_DRIVER_NAME,
+	.init = vmp_init_dev,
+	.release = vfio_pci_core_release_dev,
+	.open_device = vmp_open_device,
+	.close_device = vfio_pci_core_close_device,
+	.ioctl = vmp_ioctl,
+	.device_feature = vmp_device_feature,
+	.read = vmp_read,
+	.write = vmp_write,
+	.mmap = vmp_mmap,
+	.request = vfio_pci_core_request,
+	/* .match unset: VFIO_GROUP_GET_DEVICE_FD takes the mdev's UUID */
+};
+
+/*
+ * vfio_iommu_mdev revokes the mdev when the physical group stops
+ * translating its DMA: stop the device's DMA and fail every further use
+ * (config writes could otherwise turn bus mastering back on).
+ */
+static void vmp_revoke(struct device *mdev_dev)
+{
+	struct vmp_device *mvdev = dev_get_drvdata(mdev_dev);
+
+	WRITE_ONCE(mvdev->revoked, true);
+	pci_clear_master(mvdev->core.pdev);
+}
+
+static void vmp_restore(struct device *mdev_dev)
+{
+	struct vmp_device *mvdev = dev_get_drvdata(mdev_dev);
+
+	WRITE_ONCE(mvdev->revoked, false);
+}
+
+static const struct vfio_iommu_mdev_ops vmp_iommu_ops = {
+	.revoke = vmp_revoke,
+	.restore = vmp_restore,
+};
+
+static int vmp_mdev_probe(struct mdev_device *mdev)
+{
+	struct vmp_parent *parent = dev_get_drvdata(mdev->dev.parent);
+	struct vmp_device *mvdev;
+	int ret;
+
+	mvdev = vfio_alloc_device(vmp_device, core.vdev, &mdev->dev,
+				  &vmp_vfio_ops);
+	if (IS_ERR(mvdev))
+		return PTR_ERR(mvdev);
+	dev_set_drvdata(&mdev->dev, mvdev);
+	ret = vfio_iommu_mdev_set_iommu_device(&mdev->dev, &parent->pdev->dev,
+					       &vmp_iommu_ops);
+	if (ret)
+		goto out_put;
+	ret = vfio_register_emulated_iommu_dev(&mvdev->core.vdev);
+	if (ret)
+		goto out_clear;
+	return 0;
+
+out_clear:
+	vfio_iommu_mdev_clear_iommu_device(&mdev->dev);
+out_put:
+	dev_set_drvdata(&mdev->dev, NULL);
+	vfio_put_device(&mvdev->core.vdev);
+	return ret;
+}
+
+/* Waits until user space has closed the device. */
+static void vmp_mdev_remove(struct mdev_device *mdev)
+{
+	struct vmp_device *mvdev = dev_get_drvdata(&mdev->dev);
+
+	vfio_unregister_group_dev(&mvdev->core.vdev);
+	vfio_iommu_mdev_clear_iommu_device(&mdev->dev);
+	dev_set_drvdata(&mdev->dev, NULL);
+	vfio_put_device(&mvdev->core.vdev);
+}
+
+static ssize_t vmp_show_description(struct mdev_type *mtype, char *buf)
+{
+	struct pci_dev *pdev = to_pci_dev(mtype->parent->dev);
+
+	return sysfs_emit(buf, "the whole PCI device %s, DMA translated by its IOMMU group\n",
+			  pci_name(pdev));
+}
+
+/* ---- attributes of the mdev device ---- */
+
+static int vmp_count_dev(struct device *dev, void *data)
+{
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+static ssize_t parent_iommu_group_show(struct device *dev,
+				       struct device_attribute *attr,
+				       char *buf)
+{
+	struct iommu_group *group = iommu_group_get(dev->parent);
+	ssize_t n;
+
+	if (!group)
+		return -ENODEV;
+	n = sysfs_emit(buf, "%d\n", iommu_group_id(group));
+	iommu_group_put(group);
+	return n;
+}
+static DEVICE_ATTR_RO(parent_iommu_group);
+
+static ssize_t parent_iommu_group_singleton_show(struct device *dev,
+						 struct device_attribute *attr,
+						 char *buf)
+{
+	struct iommu_group *group = iommu_group_get(dev->parent);
+	unsigned int n = 0;
+
+	if (!group)
+		return -ENODEV;
+	iommu_group_for_each_dev(group, &n, vmp_count_dev);
+	iommu_group_put(group);
+	return sysfs_emit(buf, "%d\n", n == 1);
+}
+static DEVICE_ATTR_RO(parent_iommu_group_singleton);
+
+static struct attribute *vmp_mdev_attrs[] = {
+	&dev_attr_parent_iommu_group.attr,
+	&dev_attr_parent_iommu_group_singleton.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vmp_mdev);
+
+struct mdev_driver vmp_mdev_driver = {
+	.device_api = VFIO_DEVICE_API_PCI_STRING,
+	.max_instances = 1,
+	.driver = {
+		.name = "vfio_mdev_pci",
+		.owner = THIS_MODULE,
+		.mod_name = KBUILD_MODNAME,
+		.dev_groups = vmp_mdev_groups,
+	},
+	.probe = vmp_mdev_probe,
+	.remove = vmp_mdev_remove,
+	.show_description = vmp_show_description,
+};

@@ -1,0 +1,36 @@
+# Plan "mdev": vfio_iommu_mdev loaded in place of vfio_iommu_type1, the
+# stock-stack cases again on it, then vfio_mdev_pci.
+setup modprobe vfio-pci
+setup modprobe e1000
+setup modprobe vfio_iommu_mdev
+setup modprobe vfio_mdev_pci
+t "backend loaded instead of vfio_iommu_type1" \
+	sh -c '! grep -q "^vfio_iommu_type1 " /proc/modules && grep -q "^vfio_iommu_mdev " /proc/modules'
+t "ours: config space and BAR0, singleton group" /bed/vt stock.config "$EDU_SINGLE"
+t "ours: DMA round trip, singleton group" /bed/vt stock.dma "$EDU_SINGLE"
+t "ours: DMA round trip, non-singleton group" /bed/vt stock.dma "$EDU_NS_B"
+t "ours: DMA to an unmapped IOVA faults, memory untouched" \
+	/bed/vt stock.dma_unmapped "$EDU_SINGLE"
+t "ours: group with a kernel-driver member not viable" \
+	/bed/vt stock.not_viable "$EDU_KDRV"
+t "ours: MSI on an eventfd, singleton group" /bed/vt stock.msi "$EDU_SINGLE"
+t "ours: INTx on an eventfd, singleton group" /bed/vt stock.intx "$EDU_SINGLE"
+t "ours: DMA completion MSI, non-singleton group" /bed/vt stock.dma_irq "$EDU_NS_A"
+t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
+t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
+t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"
+t "mdev: config, BAR0, DMA, MSI, reset, non-singleton group" /bed/vt mdev.dma "$EDU_NS_B"
+t "mdev: DMA and a working VFIO_DEVICE_RESET, resettable device" /bed/vt mdev.dma "$EDU_RP"
+t "mdev: siblings in one container, first closes first" /bed/vt mdev.shared_one "$EDU_NS_A" "$EDU_NS_B" a
+t "mdev: siblings in one container, second closes first" /bed/vt mdev.shared_one "$EDU_NS_A" "$EDU_NS_B" b
+t "mdev: siblings in two containers refused (EBUSY)" /bed/vt mdev.shared_two "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: vfio-pci sibling then mdev, one container; reverse EPERM" /bed/vt mdev.mixed_one "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: vfio-pci sibling and mdev in two containers refused" /bed/vt mdev.mixed_two "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: parent cannot be opened as a plain VFIO device (singleton)" /bed/vt mdev.host_open "$EDU_SINGLE"
+setup /bed/vt stock.config "$EDU_NS_A"
+t "mdev: parent cannot be opened as a plain VFIO device (sibling on vfio-pci)" /bed/vt mdev.host_open "$EDU_NS_B"
+t "mdev: vfio-pci group leaving first revokes the mdev" /bed/vt mdev.revoke "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: unbind parent while open waits, then rebinds" /bed/vt mdev.gone_open "$EDU_SINGLE" unbind
+t "mdev: PCI remove while open waits, rescan, works" /bed/vt mdev.gone_open "$EDU_NS_B" remove
+t "mdev: rmmod refused while open, then clean" /bed/vt mdev.rmmod_open "$EDU_SINGLE"
+t "mdev: bridge refused with a reason" /bed/vt mdev.refuse "$BRIDGE_A"

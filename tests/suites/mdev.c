@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Suite "mdev": vfio_mdev_pci with vfio_iommu_mdev loaded in place of
+ * vfio_iommu_type1.  Arguments are BDFs from tests/bed/bed.conf.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/vt.h"
+
+#define UUID_A	"11111111-2222-3333-4444-555555555551"
+#define UUID_B	"11111111-2222-3333-4444-555555555552"
+#define UUID_C	"11111111-2222-3333-4444-555555555553"
+#define LEN	2048
+#define PG	4096
+
+/* Remove every mdev (a previous failed case may have left some). */
+static void mdev_remove_all(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/sys/bus/mdev/devices");
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			vt_mdev_remove(e->d_name);
+	closedir(d);
+}
+
+/* Bind @bdf to vfio-mdev-pci and create mdev @uuid on it. */
+static int make_mdev(const char *bdf, const char *uuid)
+{
+	VT_OK(vt_pci_bind(bdf, "vfio-mdev-pci"));
+	VT_OK(vt_mdev_create(bdf, uuid));
+	return 0;
+}
+
+/* Open mdev @uuid into container @cfd (new one if < 0). */
+static int open_mdev(struct vt_dev *d, int cfd, const char *uuid)
+{
+	int g = vt_mdev_group(uuid);
+
+	VT_ASSERT(g >= 0, "mdev %s has no iommu_group (%d)", uuid, g);
+	VT_OK(vt_dev_open(d, cfd, g, uuid, VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(d));
+	return 0;
+}
+
+static int open_pci(struct vt_dev *d, int cfd, const char *bdf)
+{
+	int g;
+
+	VT_OK(vt_pci_bind(bdf, "vfio-pci"));
+	g = vt_pci_group(bdf);
+	VT_ASSERT(g >= 0, "group of %s", bdf);
+	VT_OK(vt_dev_open(d, cfd, g, bdf, VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(d));
+	return 0;
+}
+
+/*
+ * Map two fresh buffers at @iova and @iova + PG in @d's container, run
+ * RAM -> edu -> RAM, compare, unmap.  The bytes went through the IOMMU.
+ */
+static int dma_check(struct vt_dev *d, uint64_t iova, uint32_t seed)
+{
+	uint8_t *src = vt_alloc(PG), *dst = vt_alloc(PG);
+	uint64_t n;
+	int i;
+
+	VT_ASSERT(src && dst, "alloc");
+	vt_fill(src, LEN, seed);
+	VT_OK(vt_map(d->cfd, src, iova, PG));
+	VT_OK(vt_map(d->cfd, dst, iova + PG, PG));
+	VT_OK(edu_roundtrip(d, iova, iova + PG, LEN));
+	VT_ASSERT(memcmp(src, dst, LEN) == 0, "bytes differ (iova %#llx)",
+		  (unsigned long long)iova);
+	for (i = LEN; i < PG; i++)
+		VT_ASSERT(dst[i] == 0, "byte %d past the transfer written", i);
+	VT_OK(vt_unmap(d->cfd, iova, 2 * PG, 0, &n));
+	VT_ASSERT(n == 2 * PG, "unmapped %llu", (unsigned long long)n);
+	vt_free(src, PG);
+	vt_free(dst, PG);
+	return 0;
+}
+
+static int expect_str(const char *what, const char *got, const char *want)
+{
+	VT_ASSERT(!strcmp(got, want), "%s is '%s', expected '%s'", what, got,
+		  want);
+	return 0;
+}
+
+/* mdev.sysfs BDF SINGLETON: the mdev sysfs ABI and our attributes. */
+static int t_sysfs(int argc, char **argv)
+{
+	char buf[256], want[32];
+	const char *bdf;
+
+	VT_ASSERT(argc == 3, "usage");
+	bdf = argv[1];
+	mdev_remove_all();
+	VT_OK(vt_pci_bind(bdf, "vfio-mdev-pci"));
+	VT_OK(vt_mdev_type_attr(bdf, "device_api", buf, sizeof(buf)));
+	if (expect_str("device_api", buf, "vfio-pci"))
+		return 1;
+	VT_OK(vt_mdev_type_attr(bdf, "available_instances", buf,
+				sizeof(buf)));
+	if (expect_str("available_instances", buf, "1"))
+		return 1;
+	VT_OK(vt_mdev_type_attr(bdf, "name", buf, sizeof(buf)));
+	VT_ASSERT(strstr(buf, "1234:11e8") && strstr(buf, bdf + 5),
+		  "name '%s'", buf);
+	VT_OK(vt_mdev_type_attr(bdf, "description", buf, sizeof(buf)));
+	VT_ASSERT(strstr(buf, bdf), "description '%s'", buf);
+
+	VT_OK(vt_mdev_create(bdf, UUID_A));
+	VT_ASSERT(vt_mdev_group(UUID_A) >= 0, "no /sys/bus/mdev/devices/%s",
+		  UUID_A);
+	VT_OK(vt_mdev_type_attr(bdf, "available_instances", buf,
+				sizeof(buf)));
+	if (expect_str("available_instances with an mdev", buf, "0"))
+		return 1;
+	VT_ERRNO(vt_mdev_create(bdf, UUID_B), EUSERS);
+	VT_ASSERT(vt_mdev_group(UUID_B) == -ENOENT, "second mdev exists");
+	VT_ERRNO(vt_mdev_create(bdf, "not-a-uuid"), EINVAL);
+
+	snprintf(want, sizeof(want), "%d", vt_pci_group(bdf));
+	VT_OK(vt_mdev_attr(UUID_A, "parent_iommu_group", buf, sizeof(buf)));
+	if (expect_str("parent_iommu_group", buf, want))
+		return 1;
+	VT_OK(vt_mdev_attr(UUID_A, "parent_iommu_group_singleton", buf,
+			   sizeof(buf)));
+	if (expect_str("parent_iommu_group_singleton", buf, argv[2]))
+		return 1;
+	VT_ASSERT((vt_group_ndevs(vt_pci_group(bdf)) == 1) ==
+		  (argv[2][0] == '1'), "bed topology changed");
+	VT_OK(vt_mdev_attr(UUID_A, "mdev_type/name", buf, sizeof(buf)));
+
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_ASSERT(vt_mdev_group(UUID_A) == -ENOENT, "mdev still there");
+	VT_OK(vt_mdev_type_attr(bdf, "available_instances", buf,
+				sizeof(buf)));
+	return expect_str("available_instances after remove", buf, "1");
+}
+
+/* mdev.dma BDF: one mdev, full device semantics through vfio_pci_core. */
+static int t_dma(int argc, char **argv)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vt_dev d;
+	uint16_t id[2];
+	int efd;
+	long n;
+
+	VT_ASSERT(argc == 2, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
+		return 1;
+	VT_OK(ioctl(d.dfd, VFIO_DEVICE_GET_INFO, &info) ? -errno : 0);
+	VT_ASSERT(info.flags & VFIO_DEVICE_FLAGS_PCI, "flags %#x", info.flags);
+	VT_ASSERT(info.num_regions >= VFIO_PCI_NUM_REGIONS, "regions %u",
+		  info.num_regions);
+	VT_OK(vt_cfg_read(&d, 0, id, 4));
+	VT_ASSERT(id[0] == 0x1234 && id[1] == 0x11e8, "ids %04x:%04x", id[0],
+		  id[1]);
+	VT_ASSERT(edu_rd32(&d, EDU_ID) == 0x010000ed, "BAR0 id %#x",
+		  edu_rd32(&d, EDU_ID));
+	if (dma_check(&d, 0x100000, 1))
+		return 1;
+
+	efd = vt_irq_eventfd(&d, VFIO_PCI_MSI_IRQ_INDEX);
+	VT_OK(efd);
+	edu_wr32(&d, EDU_IRQ_RAISE, 0x2);
+	n = vt_eventfd_wait(efd, 5000);
+	VT_ASSERT(n > 0, "no MSI on the eventfd (%ld)", n);
+	edu_wr32(&d, EDU_IRQ_ACK, 0x2);
+	VT_OK(vt_irq_disable(&d, VFIO_PCI_MSI_IRQ_INDEX));
+	close(efd);
+
+	if (info.flags & VFIO_DEVICE_FLAGS_RESET) {
+		VT_OK(ioctl(d.dfd, VFIO_DEVICE_RESET) ? -errno : 0);
+		VT_NOTE("VFIO_DEVICE_RESET done");
+		VT_OK(vt_enable_bus_master(&d));
+		if (dma_check(&d, 0x300000, 3))
+			return 1;
+	} else {
+		/* same answer vfio-pci gives for a device it cannot reset */
+		VT_ERRNO(ioctl(d.dfd, VFIO_DEVICE_RESET) ? -errno : 0, EINVAL);
+		VT_NOTE("device has no reset method: RESET refused as vfio-pci does");
+	}
+	{
+		struct vfio_pci_hot_reset_info hi = { .argsz = sizeof(hi) };
+		int r = ioctl(d.dfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &hi);
+
+		/* ENOSPC asks for a larger buffer: the info exists */
+		VT_ASSERT(r == 0 || errno == ENOSPC || errno == ENODEV,
+			  "hot reset info: %s", strerror(errno));
+		VT_NOTE("hot reset info: %s, %u devices",
+			r ? strerror(errno) : "ok", hi.count);
+	}
+	vt_dev_close(&d);
+	VT_OK(vt_mdev_remove(UUID_A));
+	return 0;
+}
+
+/*
+ * mdev.shared_one A B FIRST: both siblings of one physical group as mdevs
+ * in one container; DMA through both; closing FIRST ("a" or "b") keeps the
+ * other working; closing both frees the physical group for vfio-pci.
+ */
+static int t_shared_one(int argc, char **argv)
+{
+	struct vt_dev a, b, p, *first, *second;
+	int cfd;
+
+	VT_ASSERT(argc == 4, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
+		return 1;
+	if (open_mdev(&a, -1, UUID_A) || open_mdev(&b, a.cfd, UUID_B))
+		return 1;
+	cfd = a.cfd;
+	if (dma_check(&a, 0x100000, 11) || dma_check(&b, 0x400000, 12))
+		return 1;
+	first = argv[3][0] == 'a' ? &a : &b;
+	second = first == &a ? &b : &a;
+	/* the container stays open through a: keep its fd */
+	a.own_container = 0;
+	vt_dev_close(first);
+	if (dma_check(second, 0x800000, 13))
+		return 1;
+	VT_NOTE("DMA through the remaining mdev after the other closed");
+	vt_dev_close(second);
+	close(cfd);
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_mdev_remove(UUID_B));
+	/* the physical group is viable again: a vfio-pci user takes it */
+	if (open_pci(&p, -1, argv[1]) || dma_check(&p, 0x100000, 14))
+		return 1;
+	vt_dev_close(&p);
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
+/* mdev.shared_two A B: siblings as mdevs in two containers: refused. */
+static int t_shared_two(int argc, char **argv)
+{
+	struct vt_dev a;
+	int g, gfd, cfd;
+
+	VT_ASSERT(argc == 3, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
+		return 1;
+	if (open_mdev(&a, -1, UUID_A) || dma_check(&a, 0x100000, 21))
+		return 1;
+	g = vt_mdev_group(UUID_B);
+	gfd = vt_group_open(g);
+	VT_OK(gfd);
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), EBUSY);
+	VT_ERRNO(vt_device_open(gfd, UUID_B), EINVAL);
+	close(gfd);
+	close(cfd);
+	if (dma_check(&a, 0x200000, 22))
+		return 1;
+	VT_NOTE("second container refused with EBUSY, first keeps DMA");
+	vt_dev_close(&a);
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_mdev_remove(UUID_B));
+	return 0;
+}
+
+/*
+ * mdev.mixed_one PCI MDEV: a vfio-pci sibling first, then the mdev, one
+ * container: both DMA.  The reverse order fails at the core's exclusive
+ * claim with EPERM and leaves the first user working.
+ */
+static int t_mixed_one(int argc, char **argv)
+{
+	struct vt_dev p, m;
+	int gfd;
+
+	VT_ASSERT(argc == 3, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[2], UUID_B))
+		return 1;
+	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
+		return 1;
+	if (dma_check(&p, 0x100000, 31) || dma_check(&m, 0x400000, 32))
+		return 1;
+	vt_dev_close(&m);
+	vt_dev_close(&p);
+
+	/* reverse: mdev first, then the vfio-pci group */
+	if (open_mdev(&m, -1, UUID_B))
+		return 1;
+	gfd = vt_group_open(vt_pci_group(argv[1]));
+	VT_OK(gfd);
+	VT_ERRNO(vt_group_set_container(gfd, m.cfd), EPERM);
+	close(gfd);
+	if (dma_check(&m, 0x100000, 33))
+		return 1;
+	vt_dev_close(&m);
+	VT_OK(vt_mdev_remove(UUID_B));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
+/* mdev.mixed_two PCI MDEV: two containers are refused in both orders. */
+static int t_mixed_two(int argc, char **argv)
+{
+	struct vt_dev p, m;
+	int gfd, cfd;
+
+	VT_ASSERT(argc == 3, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[2], UUID_B))
+		return 1;
+	/* vfio-pci first: the mdev's container is refused */
+	if (open_pci(&p, -1, argv[1]) || dma_check(&p, 0x100000, 41))
+		return 1;
+	gfd = vt_group_open(vt_mdev_group(UUID_B));
+	VT_OK(gfd);
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), EBUSY);
+	close(gfd);
+	close(cfd);
+	if (dma_check(&p, 0x200000, 42))
+		return 1;
+	vt_dev_close(&p);
+
+	/* mdev first: the vfio-pci group is refused by the core */
+	if (open_mdev(&m, -1, UUID_B) || dma_check(&m, 0x100000, 43))
+		return 1;
+	gfd = vt_group_open(vt_pci_group(argv[1]));
+	VT_OK(gfd);
+	VT_ASSERT(!(vt_group_status(gfd) & VFIO_GROUP_FLAGS_VIABLE),
+		  "group viable while an mdev of it is in use");
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_ERRNO(vt_group_set_container(gfd, cfd), EPERM);
+	close(gfd);
+	close(cfd);
+	if (dma_check(&m, 0x200000, 44))
+		return 1;
+	vt_dev_close(&m);
+	VT_OK(vt_mdev_remove(UUID_B));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
+/* mdev.host_open BDF: a device bound to vfio-mdev-pci is no VFIO device. */
+static int t_host_open(int argc, char **argv)
+{
+	int g, gfd;
+
+	VT_ASSERT(argc == 2, "usage");
+	mdev_remove_all();
+	VT_OK(vt_pci_bind(argv[1], "vfio-mdev-pci"));
+	g = vt_pci_group(argv[1]);
+	gfd = vt_group_open(g);
+	if (gfd == -ENOENT) {
+		VT_NOTE("/dev/vfio/%d does not exist", g);
+		return 0;
+	}
+	/* a sibling on vfio-pci made the group node exist */
+	VT_OK(gfd);
+	{
+		int cfd = vt_container_open();
+
+		VT_OK(cfd);
+		VT_OK(vt_group_set_container(gfd, cfd));
+		VT_OK(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU));
+		VT_ERRNO(vt_device_open(gfd, argv[1]), ENODEV);
+		close(gfd);
+		close(cfd);
+	}
+	return 0;
+}
+
+/*
+ * mdev.revoke PCI MDEV: the vfio-pci group leaves its container before
+ * the mdev that shares its physical group: the mdev is revoked (ENODEV),
+ * and once closed the group is free again.
+ */
+static int t_revoke(int argc, char **argv)
+{
+	struct vt_dev p, m;
+	uint16_t cmd;
+	int cfd;
+
+	VT_ASSERT(argc == 3, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[2], UUID_B))
+		return 1;
+	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
+		return 1;
+	if (dma_check(&m, 0x400000, 51))
+		return 1;
+	cfd = p.cfd;
+	p.own_container = 0;
+	vt_dev_close(&p);
+	VT_ERRNO(vt_cfg_read(&m, 4, &cmd, 2), ENODEV);
+	VT_ERRNO(ioctl(m.dfd, VFIO_DEVICE_RESET) ? -errno : 0, ENODEV);
+	VT_ASSERT(vt_klog_contains("DMA is revoked", NULL),
+		  "no revocation message in the kernel log");
+	vt_dev_close(&m);
+	close(cfd);
+	/* reopening the mdev works again */
+	if (open_mdev(&m, -1, UUID_B) || dma_check(&m, 0x100000, 52))
+		return 1;
+	vt_dev_close(&m);
+	VT_OK(vt_mdev_remove(UUID_B));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
+/*
+ * mdev.gone_open BDF HOW: unbind the parent ("unbind") or remove the PCI
+ * device ("remove") while the mdev is open: the write waits until user
+ * space closes, then completes; the device comes back and works.
+ */
+static int t_gone_open(int argc, char **argv)
+{
+	char path[256];
+	struct vt_dev d;
+	int status;
+	pid_t pid;
+
+	VT_ASSERT(argc == 3, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
+		return 1;
+	if (!strcmp(argv[2], "remove"))
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove",
+			 argv[1]);
+	else
+		snprintf(path, sizeof(path),
+			 "/sys/bus/pci/drivers/vfio-mdev-pci/unbind");
+	pid = fork();
+	VT_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		/* only the parent process may keep the mdev open */
+		munmap((void *)d.bar0, d.bar0_size);
+		close(d.dfd);
+		close(d.gfd);
+		close(d.cfd);
+		_exit(vt_sysfs_write(path, strcmp(argv[2], "remove") ?
+				     argv[1] : "1") ? 1 : 0);
+	}
+	sleep(2);
+	VT_ASSERT(waitpid(pid, &status, WNOHANG) == 0,
+		  "%s returned while the mdev was open", argv[2]);
+	VT_NOTE("%s waits while the mdev is open", argv[2]);
+	vt_dev_close(&d);
+	VT_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		  WEXITSTATUS(status) == 0, "%s failed", argv[2]);
+	VT_ASSERT(vt_mdev_group(UUID_A) == -ENOENT, "mdev survived");
+	if (!strcmp(argv[2], "remove"))
+		VT_OK(vt_sysfs_write("/sys/bus/pci/rescan", "1"));
+	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A) ||
+	    dma_check(&d, 0x100000, 61))
+		return 1;
+	vt_dev_close(&d);
+	VT_OK(vt_mdev_remove(UUID_A));
+	return 0;
+}
+
+/*
+ * mdev.rmmod_open BDF: rmmod vfio_mdev_pci is refused while an mdev is
+ * open, succeeds once it is closed (removing the mdev), and the driver
+ * comes back and works.
+ */
+static int t_rmmod_open(int argc, char **argv)
+{
+	const char *refcnt = "/sys/module/vfio_iommu_mdev/refcnt";
+	struct vt_dev d;
+	long base, refs;
+
+	VT_ASSERT(argc == 2, "usage");
+	mdev_remove_all();
+	/* dependent modules count too: compare with the idle value */
+	base = vt_sysfs_long(refcnt);
+	VT_OK(base);
+	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
+		return 1;
+	VT_ERRNO(syscall(SYS_delete_module, "vfio_mdev_pci", O_NONBLOCK) ?
+		 -errno : 0, EWOULDBLOCK);
+	refs = vt_sysfs_long(refcnt);
+	VT_ASSERT(refs == base + 1, "backend refcnt %ld with a container set, idle %ld",
+		  refs, base);
+	vt_dev_close(&d);
+	refs = vt_sysfs_long(refcnt);
+	VT_ASSERT(refs == base, "backend refcnt %ld after close, idle %ld",
+		  refs, base);
+	VT_OK(syscall(SYS_delete_module, "vfio_mdev_pci", O_NONBLOCK) ?
+	      -errno : 0);
+	VT_ASSERT(vt_mdev_group(UUID_A) == -ENOENT, "mdev survived rmmod");
+	VT_OK(system("modprobe vfio_mdev_pci") == 0 ? 0 : -EIO);
+	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A) ||
+	    dma_check(&d, 0x100000, 71))
+		return 1;
+	vt_dev_close(&d);
+	VT_OK(vt_mdev_remove(UUID_A));
+	return 0;
+}
+
+/* mdev.refuse BDF: what vfio-mdev-pci refuses to bind, with a reason. */
+static int t_refuse(int argc, char **argv)
+{
+	VT_ASSERT(argc == 2, "usage");
+	VT_ASSERT(vt_pci_bind(argv[1], "vfio-mdev-pci") < 0,
+		  "vfio-mdev-pci bound to a bridge");
+	VT_ASSERT(vt_klog_contains("vfio-mdev-pci: not a type 0", NULL),
+		  "no reason in the kernel log");
+	return vt_pci_bind(argv[1], "") ? 1 : 0;
+}
+
+const struct vt_case mdev_cases[] = {
+	{ "sysfs", t_sysfs, "BDF SINGLETON(0|1)" },
+	{ "dma", t_dma, "BDF" },
+	{ "shared_one", t_shared_one, "BDF_A BDF_B a|b" },
+	{ "shared_two", t_shared_two, "BDF_A BDF_B" },
+	{ "mixed_one", t_mixed_one, "PCI_BDF MDEV_BDF" },
+	{ "mixed_two", t_mixed_two, "PCI_BDF MDEV_BDF" },
+	{ "host_open", t_host_open, "BDF" },
+	{ "revoke", t_revoke, "PCI_BDF MDEV_BDF" },
+	{ "gone_open", t_gone_open, "BDF unbind|remove" },
+	{ "rmmod_open", t_rmmod_open, "BDF" },
+	{ "refuse", t_refuse, "BRIDGE_BDF" },
+	{ NULL, NULL, NULL },
+};
