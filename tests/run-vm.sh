@@ -19,7 +19,7 @@ for plan in "$@"; do
 	fi
 	start=$(date +%s)
 	"$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
-		"${BED_BOUND:-420}"
+		"${BED_BOUND:-240}"
 	out=$("$top/tests/bed/parse.sh" "$log" "$name")
 	echo "$out" | sed '$d'
 	last=$(echo "$out" | tail -n 1)

@@ -173,5 +173,6 @@ struct vt_case {
 /* Each suite defines a NULL-terminated table; main.c lists the suites. */
 extern const struct vt_case stock_cases[];
 extern const struct vt_case mdev_cases[];
+extern const struct vt_case backend_cases[];
 
 #endif

@@ -10,6 +10,7 @@ static const struct {
 } suites[] = {
 	{ "stock", stock_cases },
 	{ "mdev", mdev_cases },
+	{ "backend", backend_cases },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vim_classic: a test-only classic mdev parent (no IOMMU behind its mdevs).
+ * Its mdevs pin one page with vfio_pin_pages(), move bytes with
+ * vfio_dma_rw(), and give the pin back from their dma_unmap callback, so a
+ * test can prove the backend's emulated-device contract.
+ */
+#include <linux/device.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/mdev.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "vim_classic.h"
+
+struct vc_dev {
+	struct vfio_device vdev;
+	struct mutex lock;
+	struct page *page;	/* pinned page, or NULL */
+	u64 iova;
+	u32 unmap_calls;
+};
+
+static struct device *vc_root;
+static struct mdev_parent vc_parent;
+static struct mdev_type vc_type = { .sysfs_name = "test" };
+static struct mdev_type *vc_types[] = { &vc_type };
+
+static struct vc_dev *vc_of(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct vc_dev, vdev);
+}
+
+static void vc_unpin(struct vc_dev *vc)
+{
+	if (vc->page) {
+		vfio_unpin_pages(&vc->vdev, vc->iova, 1);
+		vc->page = NULL;
+	}
+}
+
+static long vc_ioctl(struct vfio_device *vdev, unsigned int cmd,
+		     unsigned long arg)
+{
+	struct vc_dev *vc = vc_of(vdev);
+	struct vc_stats st;
+	struct vc_rw rw;
+	void *buf, *kva;
+	long ret = 0;
+
+	mutex_lock(&vc->lock);
+	switch (cmd) {
+	case VC_PIN:
+		if (vc->page) {
+			ret = -EBUSY;
+			break;
+		}
+		ret = vfio_pin_pages(vdev, arg, 1, IOMMU_READ | IOMMU_WRITE,
+				     &vc->page);
+		if (ret == 1) {
+			vc->iova = arg;
+			ret = 0;
+		} else {
+			vc->page = NULL;
+			ret = ret < 0 ? ret : -EFAULT;
+		}
+		break;
+	case VC_UNPIN:
+		vc_unpin(vc);
+		break;
+	case VC_POKE:
+		if (!vc->page) {
+			ret = -EINVAL;
+			break;
+		}
+		kva = kmap_local_page(vc->page);
+		((u8 *)kva)[(arg >> 8) & (PAGE_SIZE - 1)] = arg & 0xff;
+		kunmap_local(kva);
+		set_page_dirty_lock(vc->page);
+		break;
+	case VC_RW:
+		if (copy_from_user(&rw, (void __user *)arg, sizeof(rw))) {
+			ret = -EFAULT;
+			break;
+		}
+		if (!rw.len || rw.len > PAGE_SIZE * 4) {
+			ret = -EINVAL;
+			break;
+		}
+		buf = kzalloc(rw.len, GFP_KERNEL);
+		if (!buf) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (rw.write && copy_from_user(buf, u64_to_user_ptr(rw.uaddr),
+					       rw.len))
+			ret = -EFAULT;
+		if (!ret)
+			ret = vfio_dma_rw(vdev, rw.iova, buf, rw.len, rw.write);
+		if (!ret && !rw.write &&
+		    copy_to_user(u64_to_user_ptr(rw.uaddr), buf, rw.len))
+			ret = -EFAULT;
+		kfree(buf);
+		break;
+	case VC_STATS:
+		st.unmap_calls = vc->unmap_calls;
+		st.pinned = !!vc->page;
+		if (copy_to_user((void __user *)arg, &st, sizeof(st)))
+			ret = -EFAULT;
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+	mutex_unlock(&vc->lock);
+	return ret;
+}
+
+/* The backend is unmapping [iova, iova + length): give our pin back. */
+static void vc_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
+{
+	struct vc_dev *vc = vc_of(vdev);
+
+	mutex_lock(&vc->lock);
+	vc->unmap_calls++;
+	if (vc->page && vc->iova >= iova && vc->iova - iova < length)
+		vc_unpin(vc);
+	mutex_unlock(&vc->lock);
+}
+
+static void vc_close(struct vfio_device *vdev)
+{
+	struct vc_dev *vc = vc_of(vdev);
+
+	mutex_lock(&vc->lock);
+	vc_unpin(vc);
+	mutex_unlock(&vc->lock);
+}
+
+static int vc_init(struct vfio_device *vdev)
+{
+	mutex_init(&vc_of(vdev)->lock);
+	return 0;
+}
+
+static void vc_release(struct vfio_device *vdev)
+{
+	mutex_destroy(&vc_of(vdev)->lock);
+	vfio_free_device(vdev);
+}
+
+static const struct vfio_device_ops vc_ops = {
+	.name = "vim-classic",
+	.init = vc_init,
+	.release = vc_release,
+	.close_device = vc_close,
+	.ioctl = vc_ioctl,
+	.dma_unmap = vc_dma_unmap,
+};
+
+static int vc_probe(struct mdev_device *mdev)
+{
+	struct vc_dev *vc;
+	int ret;
+
+	vc = vfio_alloc_device(vc_dev, vdev, &mdev->dev, &vc_ops);
+	if (IS_ERR(vc))
+		return PTR_ERR(vc);
+	ret = vfio_register_emulated_iommu_dev(&vc->vdev);
+	if (ret) {
+		vfio_put_device(&vc->vdev);
+		return ret;
+	}
+	dev_set_drvdata(&mdev->dev, vc);
+	return 0;
+}
+
+static void vc_remove(struct mdev_device *mdev)
+{
+	struct vc_dev *vc = dev_get_drvdata(&mdev->dev);
+
+	vfio_unregister_group_dev(&vc->vdev);
+	vfio_put_device(&vc->vdev);
+}
+
+static struct mdev_driver vc_driver = {
+	.device_api = "vim-classic",
+	.max_instances = 2,
+	.driver = {
+		.name = "vim_classic",
+		.owner = THIS_MODULE,
+		.mod_name = KBUILD_MODNAME,
+	},
+	.probe = vc_probe,
+	.remove = vc_remove,
+};
+
+static int __init vc_mod_init(void)
+{
+	int ret;
+
+	vc_root = root_device_register("vim_classic");
+	if (IS_ERR(vc_root))
+		return PTR_ERR(vc_root);
+	ret = mdev_register_driver(&vc_driver);
+	if (ret)
+		goto out_root;
+	ret = mdev_register_parent(&vc_parent, vc_root, &vc_driver, vc_types,
+				   1);
+	if (ret)
+		goto out_driver;
+	return 0;
+
+out_driver:
+	mdev_unregister_driver(&vc_driver);
+out_root:
+	root_device_unregister(vc_root);
+	return ret;
+}
+
+static void __exit vc_mod_exit(void)
+{
+	mdev_unregister_parent(&vc_parent);
+	mdev_unregister_driver(&vc_driver);
+	root_device_unregister(vc_root);
+}
+
+module_init(vc_mod_init);
+module_exit(vc_mod_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Test-only classic mdev: pin_pages, dma_rw, dma_unmap");
