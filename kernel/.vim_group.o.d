@@ -560,5 +560,4 @@ vim_group.o: /work/main/kernel/vim_group.c \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/vfio.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/iova_bitmap.h \
  /work/main/kernel/vim.h /work/main/kernel/vim_compat.h \
- include/generated/uapi/linux/version.h \
  /work/main/kernel/vfio_iommu_mdev.h

@@ -12,7 +12,6 @@
 #define VIM_COMPAT_H
 
 #include <linux/types.h>
-#include <linux/version.h>
 
 struct iommu_group;
 struct iommu_domain;
@@ -55,9 +54,5 @@ struct vim_iommu_driver_ops {
 /* Exported by vfio.ko; takes the core's own (identical) ops type. */
 int vfio_register_iommu_driver(const struct vim_iommu_driver_ops *ops);
 void vfio_unregister_iommu_driver(const struct vim_iommu_driver_ops *ops);
-
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#error "vfio_iommu_mdev: only the 6.1 VFIO backend interface is declared yet"
-#endif
 
 #endif

@@ -15,13 +15,9 @@
 
 #include "vim.h"
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-#define vim_pin_remote(mm, start, n, flags, pages) \
-	pin_user_pages_remote(mm, start, n, flags, pages, NULL)
-#else
+/* 6.1 signature: no vmas wanted, no mmap lock dropping */
 #define vim_pin_remote(mm, start, n, flags, pages) \
 	pin_user_pages_remote(mm, start, n, flags, pages, NULL, NULL)
-#endif
 
 /* Lowest-addressed mapping that overlaps [start, start + size - 1]. */
 struct vim_dma *vim_dma_find(struct vim_container *c, dma_addr_t start,
@@ -312,8 +308,9 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 			   offsetofend(struct vfio_iommu_type1_dma_unmap,
 				       size)))
 		return -EFAULT;
-	if (unmap.argsz < offsetofend(struct vfio_iommu_type1_dma_unmap, size)
-	    || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
+	if (unmap.argsz < offsetofend(struct vfio_iommu_type1_dma_unmap,
+				      size) ||
+	    unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
 		return -EINVAL;
 	all = unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL;
 	iova = unmap.iova;
@@ -633,7 +630,8 @@ void vim_ranges_free(struct vim_ranges *rs)
 {
 	kfree(rs->r);
 	rs->r = NULL;
-	rs->nr = rs->cap = 0;
+	rs->nr = 0;
+	rs->cap = 0;
 }
 
 bool vim_ranges_contain(struct vim_ranges *rs, u64 start, u64 end)

@@ -21,6 +21,7 @@
 
 #include "vim.h"
 
+/* Guards vim_held and vim_records; order in docs/locking.md. */
 DEFINE_MUTEX(vim_global_lock);
 /* struct vim_pgroup.global of every container; vim_global_lock */
 static LIST_HEAD(vim_held);

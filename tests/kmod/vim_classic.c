@@ -18,7 +18,7 @@
 
 struct vc_dev {
 	struct vfio_device vdev;
-	struct mutex lock;
+	struct mutex lock;	/* page, iova, unmap_calls */
 	struct page *page;	/* pinned page, or NULL */
 	u64 iova;
 	u32 unmap_calls;
