@@ -16,7 +16,7 @@ VT_SRCS := $(wildcard tests/lib/*.c tests/suites/*.c)
 PLANS ?= $(sort $(wildcard tests/plans/*.sh))
 
 .PHONY: all modules tests deps check check-nodeps vm unit lint demo \
-	demo-nodeps bench clean
+	demo-nodeps bench bench-nodeps clean
 
 all: modules tests
 
@@ -56,6 +56,12 @@ demo: deps
 
 demo-nodeps: all
 	@tests/demo/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory bench-nodeps
+
+bench-nodeps: all
+	@tests/bench/run.sh
 
 lint:
 	@mk/lint.sh

@@ -11,8 +11,10 @@ t() {
 	_name=$1
 	shift
 	BED_N=$((BED_N + 1))
+	_t0=$(date +%s)
 	timeout "${BED_TIMEOUT:-90}" "$@" > /tmp/t.out 2>&1
 	_rc=$?
+	echo "# ($(($(date +%s) - _t0)) s)" >> /tmp/t.out
 	sed -e '/^$/d' -e '/^#/!s/^/# /' /tmp/t.out
 	if [ "$_rc" = 0 ]; then
 		echo "ok $BED_N - $_name"

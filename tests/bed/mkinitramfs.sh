@@ -51,6 +51,8 @@ done
 depmod -b "$root" "$kver"
 
 cp "$top/build/vt" "$root/bed/vt"
+mkdir -p "$root/bed/e2e"
+cp "$top"/tests/e2e/*.sh "$root/bed/e2e/"
 for f in "$@"; do
 	cp "$f" "$root/bed/"
 done

@@ -174,5 +174,6 @@ struct vt_case {
 extern const struct vt_case stock_cases[];
 extern const struct vt_case mdev_cases[];
 extern const struct vt_case backend_cases[];
+extern const struct vt_case bench_cases[];
 
 #endif

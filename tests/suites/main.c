@@ -11,6 +11,7 @@ static const struct {
 	{ "stock", stock_cases },
 	{ "mdev", mdev_cases },
 	{ "backend", backend_cases },
+	{ "bench", bench_cases },
 };
 
 int main(int argc, char **argv)

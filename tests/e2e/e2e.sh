@@ -1,0 +1,193 @@
+#!/bin/sh
+# e2e.sh CASE ARGS...: the host's own QEMU and mdevctl, run unmodified in the
+# guest through the read-only 9p share (chroot /host, see host_mount in
+# tests/bed/lib.sh).  Each case exits 0 only if the programs behaved, and
+# checks QEMU's own words, not just its exit status.
+set -u
+Q=/usr/bin/qemu-system-x86_64
+TYPE=vfio-mdev-pci-passthrough
+UUID_A=33333333-4444-5555-6666-777777777771
+UUID_B=33333333-4444-5555-6666-777777777772
+
+fail() { echo "# FAIL: $*"; exit 1; }
+note() { echo "# $*"; }
+
+bind() { # BDF DRIVER ("" = none)
+	d=/sys/bus/pci/devices/$1
+	if [ -e "$d/driver" ]; then
+		[ "$(basename "$(readlink "$d/driver")")" = "$2" ] && return 0
+		echo "$1" > "$d/driver/unbind" || return 1
+	fi
+	echo "${2:-}" > "$d/driver_override" || return 1
+	[ -z "$2" ] && return 0
+	echo "$1" > /sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink "$d/driver")")" = "$2" ]
+}
+
+mdev_create() { # BDF UUID
+	bind "$1" vfio-mdev-pci || fail "bind $1 to vfio-mdev-pci"
+	echo "$2" > "/sys/class/mdev_bus/$1/mdev_supported_types/$TYPE/create" ||
+		fail "create mdev $2 on $1"
+}
+
+mdev_remove_all() {
+	for m in /sys/bus/mdev/devices/*; do
+		[ -e "$m/remove" ] && echo 1 > "$m/remove"
+	done
+	return 0
+}
+
+# qemu_info OUT DEVICE-ARGS...: start QEMU paused with the devices, ask the
+# monitor for "info pci", quit.  Output (stdout and stderr) in OUT.
+qemu_info() {
+	out=$1
+	shift
+	rm -f "$out"
+	printf 'info pci\nquit\n' | timeout 120 chroot /host $Q -accel tcg \
+		-M q35 -m 64 -S -nographic -nodefaults -monitor stdio "$@" \
+		> "$out" 2>&1
+}
+
+# qemu_hold OUT DEVICE-ARGS...: start QEMU in the background and keep it
+# running (its monitor reads "info pci" then waits); its pid in QPID.
+qemu_hold() {
+	out=$1
+	shift
+	rm -f "$out"
+	(printf 'info pci\n'; sleep 300) | chroot /host $Q -accel tcg \
+		-M q35 -m 64 -S -nographic -nodefaults -monitor stdio "$@" \
+		> "$out" 2>&1 &
+	QPID=$!
+}
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	i=0
+	while [ "$i" -lt "$3" ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+alive() { kill -0 "$QPID" 2> /dev/null; }
+
+# Quit the held VM (SIGTERM, as a host shutting a VM down would).
+stop_qemu() {
+	kill "$QPID" 2> /dev/null
+	i=0
+	while alive && [ "$i" -lt 30 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	! alive
+}
+
+shows_edu() { # OUT: info pci lists the edu device and its BAR0
+	grep -q "1234:11e8" "$1" && grep -q "BAR0: 32 bit memory" "$1"
+}
+
+case_sysfsdev() { # BDF: one VM with the mdev of BDF
+	mdev_remove_all
+	mdev_create "$1" "$UUID_A"
+	qemu_info /tmp/q.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A"
+	rc=$?
+	sed 's/^/# qemu: /' /tmp/q.out | grep -v "^# qemu: $" | head -n 20
+	[ "$rc" = 0 ] || fail "QEMU exited $rc"
+	shows_edu /tmp/q.out || fail "info pci does not show 1234:11e8 with BAR0"
+	mdev_remove_all
+}
+
+# two_vms A B HOW: VM 1 holds the mdev of A; VM 2 asks for sibling B as an
+# mdev (HOW=mdev) or with host= on B bound to vfio-pci (HOW=host).
+case_two_vms() {
+	mdev_remove_all
+	mdev_create "$1" "$UUID_A"
+	if [ "$3" = mdev ]; then
+		mdev_create "$2" "$UUID_B"
+		dev2="vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
+	else
+		bind "$2" vfio-pci || fail "bind $2 to vfio-pci"
+		dev2="vfio-pci,host=$2"
+	fi
+	qemu_hold /tmp/q1.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A"
+	wait_for /tmp/q1.out "1234:11e8" 90 ||
+		{ stop_qemu; cat /tmp/q1.out; fail "VM 1 did not start"; }
+	note "VM 1 runs with the mdev of $1"
+	qemu_info /tmp/q2.out -device "$dev2"
+	rc=$?
+	sed 's/^/# VM 2: /' /tmp/q2.out | head -n 5
+	err=
+	[ "$rc" != 0 ] || err="VM 2 started while VM 1 holds the physical group"
+	if [ "$3" = mdev ]; then
+		grep -q "Device or resource busy" /tmp/q2.out ||
+			err="VM 2's error does not say the group is busy"
+	else
+		grep -qE "not viable|Operation not permitted" /tmp/q2.out ||
+			err="VM 2's error does not say the group is not viable"
+	fi
+	alive || err="VM 1 died when VM 2 was refused"
+	[ -z "$err" ] || { stop_qemu; sed 's/^/# VM 1: /' /tmp/q1.out; fail "$err"; }
+	note "VM 2 refused; VM 1 still running"
+	stop_qemu || fail "VM 1 did not quit"
+	qemu_info /tmp/q3.out -device "$dev2"
+	rc=$?
+	[ "$rc" = 0 ] && shows_edu /tmp/q3.out ||
+		{ cat /tmp/q3.out; fail "VM 2 not admitted after VM 1 quit"; }
+	note "VM 1 quit; VM 2 admitted"
+	mdev_remove_all
+	bind "$2" ""
+}
+
+case_mixed() { # PCI_BDF MDEV_BDF: one VM, vfio-pci sibling first, then mdev
+	mdev_remove_all
+	bind "$1" vfio-pci || fail "bind $1"
+	mdev_create "$2" "$UUID_B"
+	qemu_info /tmp/q.out -device "vfio-pci,host=$1" \
+		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
+	rc=$?
+	sed 's/^/# qemu: /' /tmp/q.out | grep "1234:11e8\|rror" | head
+	[ "$rc" = 0 ] || fail "QEMU exited $rc"
+	[ "$(grep -c "1234:11e8" /tmp/q.out)" = 2 ] ||
+		fail "info pci does not list both devices"
+	mdev_remove_all
+	bind "$1" ""
+}
+
+case_host_on_mdev_parent() { # BDF bound to vfio-mdev-pci: host= fails
+	mdev_remove_all
+	bind "$1" vfio-mdev-pci || fail "bind"
+	qemu_info /tmp/q.out -device "vfio-pci,host=$1"
+	rc=$?
+	sed 's/^/# qemu: /' /tmp/q.out | head -n 3
+	[ "$rc" != 0 ] || fail "QEMU started with host= on a vfio-mdev-pci device"
+	grep -q "vfio $1" /tmp/q.out || fail "QEMU's error does not name $1"
+}
+
+case_mdevctl() { # BDF
+	M="chroot /host /usr/bin/mdevctl"
+	mdev_remove_all
+	bind "$1" vfio-mdev-pci || fail "bind"
+	$M types > /tmp/m.out 2>&1 || { cat /tmp/m.out; fail "mdevctl types"; }
+	sed 's/^/# mdevctl types: /' /tmp/m.out
+	grep -q "$1" /tmp/m.out && grep -q "$TYPE" /tmp/m.out &&
+		grep -q "Available instances: 1" /tmp/m.out ||
+		fail "mdevctl types does not list $TYPE with 1 instance under $1"
+	$M start -u "$UUID_A" -p "$1" -t "$TYPE" > /tmp/m.out 2>&1 ||
+		{ cat /tmp/m.out; fail "mdevctl start"; }
+	[ -e "/sys/bus/mdev/devices/$UUID_A" ] || fail "mdev not created"
+	$M list > /tmp/m.out 2>&1 || fail "mdevctl list"
+	sed 's/^/# mdevctl list: /' /tmp/m.out
+	grep -q "$UUID_A $1 $TYPE" /tmp/m.out || fail "mdevctl list does not show it"
+	$M types > /tmp/m.out 2>&1
+	grep -q "Available instances: 0" /tmp/m.out || fail "instances not 0"
+	$M stop -u "$UUID_A" > /tmp/m.out 2>&1 || { cat /tmp/m.out; fail "mdevctl stop"; }
+	[ ! -e "/sys/bus/mdev/devices/$UUID_A" ] || fail "mdev still there"
+	$M list > /tmp/m.out 2>&1
+	! grep -q "$UUID_A" /tmp/m.out || fail "mdevctl list still shows it"
+}
+
+c=$1
+shift
+"case_$c" "$@"
