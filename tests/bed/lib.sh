@@ -6,14 +6,21 @@ klog() {
 	dmesg -c 2>/dev/null | sed 's/^/K: /'
 }
 
-# t NAME CMD...: run one test case, report TAP, attach its kernel log.
+# t NAME CMD...: run one test case (a program or a shell function) under
+# a watchdog of BED_TIMEOUT seconds, report TAP, attach its kernel log.
 t() {
 	_name=$1
 	shift
 	BED_N=$((BED_N + 1))
 	_t0=$(date +%s)
-	timeout "${BED_TIMEOUT:-90}" "$@" > /tmp/t.out 2>&1
+	( "$@" ) > /tmp/t.out 2>&1 &
+	_pid=$!
+	( sleep "${BED_TIMEOUT:-90}"; kill -9 "$_pid" 2>/dev/null ) &
+	_dog=$!
+	wait "$_pid"
 	_rc=$?
+	kill "$_dog" 2>/dev/null
+	[ "$_rc" = 137 ] && echo "# killed after ${BED_TIMEOUT:-90} s" >> /tmp/t.out
 	echo "# ($(($(date +%s) - _t0)) s)" >> /tmp/t.out
 	sed -e '/^$/d' -e '/^#/!s/^/# /' /tmp/t.out
 	if [ "$_rc" = 0 ]; then

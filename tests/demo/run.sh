@@ -1,18 +1,24 @@
 #!/bin/bash
-# make demo: boot the test bed and walk through the story in plain words.
+# make demo: boot the test bed and walk through the story in plain words,
+# with the real output of each step; a one-line verdict; non-zero if any
+# step did not behave.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kver=${KVER:?}
+log=$top/build/logs/demo.log
 mkdir -p "$top/build/logs"
+echo "Booting Debian's $kver under QEMU with an emulated Intel IOMMU..."
 "$top/tests/bed/mkinitramfs.sh" "$kver" "$top/build/initrd-demo.gz" \
 	"$top/tests/demo/plan.sh" || exit 1
-"$top/tests/bed/boot.sh" "$kver" "$top/build/initrd-demo.gz" \
-	"$top/build/logs/demo.log" 120
-tr -d '\r' < "$top/build/logs/demo.log" | sed -n 's/^DEMO: //p'
-out=$("$top/tests/bed/parse.sh" "$top/build/logs/demo.log" demo)
+start=$(date +%s)
+"$top/tests/bed/boot.sh" "$kver" "$top/build/initrd-demo.gz" "$log" 240
+tr -d '\r' < "$log" | sed -n -e 's/^\(# \)\{0,1\}DEMO: //p' \
+	-e 's/^ok [0-9]* - demo: \(.*\)/   [ok] \1/p' \
+	-e 's/^not ok [0-9]* - \(.*\)/   [FAILED] \1/p'
+out=$("$top/tests/bed/parse.sh" "$log" demo)
 if [ $? = 0 ]; then
-	echo "VERDICT: every step behaved"
+	echo "VERDICT: every step behaved ($(($(date +%s) - start)) s in the VM)."
 else
-	echo "$out"
-	echo "VERDICT: something did not behave (log: build/logs/demo.log)"
+	echo "$out" | grep FAIL
+	echo "VERDICT: something did not behave; full log: build/logs/demo.log"
 	exit 1
 fi
