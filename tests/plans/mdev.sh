@@ -28,7 +28,7 @@ t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SIN
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"
 t "mdev: config, BAR0, DMA, MSI, reset, non-singleton group" /bed/vt mdev.dma "$EDU_NS_B"
-t "mdev: DMA and a working VFIO_DEVICE_RESET, resettable device" /bed/vt mdev.dma "$EDU_RP"
+t "mdev: DMA and a working VFIO_DEVICE_RESET, resettable device" /bed/vt mdev.dma "$EDU_RP" reset
 t "mdev: siblings in one container, first closes first" /bed/vt mdev.shared_one "$EDU_NS_A" "$EDU_NS_B" a
 t "mdev: siblings in one container, second closes first" /bed/vt mdev.shared_one "$EDU_NS_A" "$EDU_NS_B" b
 t "mdev: siblings in two containers refused (EBUSY)" /bed/vt mdev.shared_two "$EDU_NS_A" "$EDU_NS_B"
@@ -40,5 +40,8 @@ t "mdev: parent cannot be opened as a plain VFIO device (sibling on vfio-pci)" /
 t "mdev: vfio-pci group leaving first revokes the mdev" /bed/vt mdev.revoke "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: unbind parent while open waits, then rebinds" /bed/vt mdev.gone_open "$EDU_SINGLE" unbind
 t "mdev: PCI remove while open waits, rescan, works" /bed/vt mdev.gone_open "$EDU_NS_B" remove
+t "mdev: mdev remove while open waits, then recreated, works" /bed/vt mdev.gone_open "$EDU_NS_A" mdev
 t "mdev: rmmod refused while open, then clean" /bed/vt mdev.rmmod_open "$EDU_SINGLE"
 t "mdev: bridge refused with a reason" /bed/vt mdev.refuse "$BRIDGE_A"
+t "nothing left: no mdev, no container, every group usable by vfio-pci" \
+	/bed/vt mdev.final "$EDU_SINGLE" "$EDU_NS_A" "$EDU_NS_B" "$EDU_RP"

@@ -161,11 +161,14 @@ static int t_dma(int argc, char **argv)
 	int efd;
 	long n;
 
-	VT_ASSERT(argc == 2, "usage");
+	VT_ASSERT(argc == 2 || argc == 3, "usage");
 	mdev_remove_all();
 	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
 		return 1;
 	VT_OK(ioctl(d.dfd, VFIO_DEVICE_GET_INFO, &info) ? -errno : 0);
+	/* "reset": the bed gave this device a reset method; it must work */
+	VT_ASSERT(argc == 2 || (info.flags & VFIO_DEVICE_FLAGS_RESET),
+		  "no VFIO_DEVICE_FLAGS_RESET on a resettable device");
 	VT_ASSERT(info.flags & VFIO_DEVICE_FLAGS_PCI, "flags %#x", info.flags);
 	VT_ASSERT(info.num_regions >= VFIO_PCI_NUM_REGIONS, "regions %u",
 		  info.num_regions);
@@ -448,6 +451,9 @@ static int t_gone_open(int argc, char **argv)
 	if (!strcmp(argv[2], "remove"))
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove",
 			 argv[1]);
+	else if (!strcmp(argv[2], "mdev"))
+		snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/remove",
+			 UUID_A);
 	else
 		snprintf(path, sizeof(path),
 			 "/sys/bus/pci/drivers/vfio-mdev-pci/unbind");
@@ -459,8 +465,8 @@ static int t_gone_open(int argc, char **argv)
 		close(d.dfd);
 		close(d.gfd);
 		close(d.cfd);
-		_exit(vt_sysfs_write(path, strcmp(argv[2], "remove") ?
-				     argv[1] : "1") ? 1 : 0);
+		_exit(vt_sysfs_write(path, strcmp(argv[2], "unbind") ?
+				     "1" : argv[1]) ? 1 : 0);
 	}
 	sleep(2);
 	VT_ASSERT(waitpid(pid, &status, WNOHANG) == 0,
@@ -530,16 +536,56 @@ static int t_refuse(int argc, char **argv)
 	return vt_pci_bind(argv[1], "") ? 1 : 0;
 }
 
+/*
+ * mdev.final BDF...: after a suite, nothing is left: no mdev, the backend
+ * holds no container (its refcount is its dependent modules only), and
+ * every listed device's group can be taken by vfio-pci again, with DMA.
+ */
+static int t_final(int argc, char **argv)
+{
+	struct dirent *e;
+	struct vt_dev d;
+	long refs, holders = 0;
+	DIR *dir;
+	int i;
+
+	dir = opendir("/sys/bus/mdev/devices");
+	VT_ASSERT(dir, "mdev bus");
+	while ((e = readdir(dir)))
+		VT_ASSERT(e->d_name[0] == '.', "mdev %s left", e->d_name);
+	closedir(dir);
+	dir = opendir("/sys/module/vfio_iommu_mdev/holders");
+	VT_ASSERT(dir, "holders");
+	while ((e = readdir(dir)))
+		holders += e->d_name[0] != '.';
+	closedir(dir);
+	refs = vt_sysfs_long("/sys/module/vfio_iommu_mdev/refcnt");
+	VT_ASSERT(refs == holders, "backend refcnt %ld, %ld dependent modules: a container leaked",
+		  refs, holders);
+	for (i = 1; i < argc; i++) {
+		VT_OK(vt_pci_bind(argv[i], "vfio-pci"));
+		VT_OK(vt_dev_open(&d, -1, vt_pci_group(argv[i]), argv[i],
+				  VFIO_TYPE1v2_IOMMU));
+		VT_OK(vt_enable_bus_master(&d));
+		if (dma_check(&d, 0x100000, 90 + i))
+			return 1;
+		vt_dev_close(&d);
+		VT_OK(vt_pci_bind(argv[i], ""));
+	}
+	return 0;
+}
+
 const struct vt_case mdev_cases[] = {
+	{ "final", t_final, "BDF..." },
 	{ "sysfs", t_sysfs, "BDF SINGLETON(0|1)" },
-	{ "dma", t_dma, "BDF" },
+	{ "dma", t_dma, "BDF [reset]" },
 	{ "shared_one", t_shared_one, "BDF_A BDF_B a|b" },
 	{ "shared_two", t_shared_two, "BDF_A BDF_B" },
 	{ "mixed_one", t_mixed_one, "PCI_BDF MDEV_BDF" },
 	{ "mixed_two", t_mixed_two, "PCI_BDF MDEV_BDF" },
 	{ "host_open", t_host_open, "BDF" },
 	{ "revoke", t_revoke, "PCI_BDF MDEV_BDF" },
-	{ "gone_open", t_gone_open, "BDF unbind|remove" },
+	{ "gone_open", t_gone_open, "BDF unbind|remove|mdev" },
 	{ "rmmod_open", t_rmmod_open, "BDF" },
 	{ "refuse", t_refuse, "BRIDGE_BDF" },
 	{ NULL, NULL, NULL },
