@@ -17,7 +17,7 @@ mkdir -p "$root"/{bin,sbin,bed,proc,sys,dev,tmp,run,host,etc}
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/init" "$root/init"
 chmod +x "$root/init"
-cp "$here/lib.sh" "$here/bed.conf" "$root/bed/"
+cp "$here/lib.sh" "$here/cases.sh" "$here/bed.conf" "$root/bed/"
 cp "$plan" "$root/bed/plan.sh"
 
 # Stock modules, resolved through modules.dep.

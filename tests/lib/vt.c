@@ -48,20 +48,28 @@ int vt_sysfs_read(const char *path, char *buf, size_t len)
 	return (int)n;
 }
 
-int vt_pci_group(const char *bdf)
+/* Number at the end of the iommu_group link in sysfs directory @dir. */
+static int vt_link_group(const char *dir)
 {
 	char path[256], link[256];
 	ssize_t n;
 	char *p;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
-		 bdf);
+	snprintf(path, sizeof(path), "%s/iommu_group", dir);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
 		return -errno;
 	link[n] = 0;
 	p = strrchr(link, '/');
 	return p ? atoi(p + 1) : -EINVAL;
+}
+
+int vt_pci_group(const char *bdf)
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+	return vt_link_group(dir);
 }
 
 int vt_group_ndevs(int group)
@@ -165,18 +173,10 @@ int vt_mdev_remove(const char *uuid)
 
 int vt_mdev_group(const char *uuid)
 {
-	char path[256], link[256];
-	ssize_t n;
-	char *p;
+	char dir[128];
 
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/iommu_group",
-		 uuid);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = 0;
-	p = strrchr(link, '/');
-	return p ? atoi(p + 1) : -EINVAL;
+	snprintf(dir, sizeof(dir), "/sys/bus/mdev/devices/%s", uuid);
+	return vt_link_group(dir);
 }
 
 int vt_mdev_attr(const char *uuid, const char *attr, char *buf, size_t len)

@@ -7,23 +7,7 @@ setup modprobe vfio_mdev_pci
 setup modprobe vim_classic
 t "backend loaded instead of vfio_iommu_type1" \
 	sh -c '! grep -q "^vfio_iommu_type1 " /proc/modules && grep -q "^vfio_iommu_mdev " /proc/modules'
-t "ours: config space and BAR0, singleton group" /bed/vt stock.config "$EDU_SINGLE"
-t "ours: DMA round trip, singleton group" /bed/vt stock.dma "$EDU_SINGLE"
-t "ours: DMA round trip, non-singleton group" /bed/vt stock.dma "$EDU_NS_B"
-t "ours: DMA to an unmapped IOVA faults, memory untouched" \
-	/bed/vt stock.dma_unmapped "$EDU_SINGLE"
-t "ours: group with a kernel-driver member not viable" \
-	/bed/vt stock.not_viable "$EDU_KDRV"
-t "ours: MSI on an eventfd, singleton group" /bed/vt stock.msi "$EDU_SINGLE"
-t "ours: INTx on an eventfd, singleton group" /bed/vt stock.intx "$EDU_SINGLE"
-t "ours: DMA completion MSI, non-singleton group" /bed/vt stock.dma_irq "$EDU_NS_A"
-t "ours: container ABI: map/unmap errors leave state unchanged" /bed/vt backend.map_errors "$EDU_SINGLE"
-t "ours: container ABI: UNMAP_ALL, close unpins" /bed/vt backend.unmap_all "$EDU_SINGLE"
-t "ours: container ABI: type1 (v1) unmap semantics" /bed/vt backend.v1 "$EDU_SINGLE"
-t "ours: container ABI: CHECK_EXTENSION and GET_INFO capabilities" /bed/vt backend.info "$EDU_SINGLE"
-t "ours: container ABI: dma_entry_limit gives ENOSPC" /bed/vt backend.limit "$EDU_SINGLE"
-t "ours: container ABI: RLIMIT_MEMLOCK gives ENOMEM" /bed/vt backend.memlock "$EDU_SINGLE"
-t "ours: classic mdev: pin, dma_rw, unmap notification, replay" /bed/vt backend.classic "$EDU_SINGLE"
+type1_abi_cases "ours: "
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"

@@ -1,0 +1,28 @@
+# Case lists shared by plans (sourced by the guest's /init with lib.sh).
+
+# type1_abi_cases PREFIX: the stock-stack cases and the container-ABI
+# cases, run against whichever type1-ABI backend is loaded; the stock plan
+# runs them on vfio_iommu_type1, the mdev plan on vfio_iommu_mdev.
+type1_abi_cases() {
+	p=$1
+	t "${p}config space and BAR0, singleton group" /bed/vt stock.config "$EDU_SINGLE"
+	t "${p}DMA round trip, singleton group" /bed/vt stock.dma "$EDU_SINGLE"
+	t "${p}DMA round trip, non-singleton group" /bed/vt stock.dma "$EDU_NS_B"
+	t "${p}DMA to an unmapped IOVA faults, memory untouched" \
+		/bed/vt stock.dma_unmapped "$EDU_SINGLE"
+	t "${p}group with a kernel-driver member not viable" \
+		/bed/vt stock.not_viable "$EDU_KDRV"
+	t "${p}MSI on an eventfd, singleton group" /bed/vt stock.msi "$EDU_SINGLE"
+	t "${p}INTx on an eventfd, singleton group" /bed/vt stock.intx "$EDU_SINGLE"
+	t "${p}DMA completion MSI, non-singleton group" /bed/vt stock.dma_irq "$EDU_NS_A"
+	t "${p}container ABI: map/unmap errors leave state unchanged" \
+		/bed/vt backend.map_errors "$EDU_SINGLE"
+	t "${p}container ABI: UNMAP_ALL, close unpins" /bed/vt backend.unmap_all "$EDU_SINGLE"
+	t "${p}container ABI: type1 (v1) unmap semantics" /bed/vt backend.v1 "$EDU_SINGLE"
+	t "${p}container ABI: CHECK_EXTENSION and GET_INFO capabilities" \
+		/bed/vt backend.info "$EDU_SINGLE"
+	t "${p}container ABI: dma_entry_limit gives ENOSPC" /bed/vt backend.limit "$EDU_SINGLE"
+	t "${p}container ABI: RLIMIT_MEMLOCK gives ENOMEM" /bed/vt backend.memlock "$EDU_SINGLE"
+	t "${p}classic mdev: pin, dma_rw, unmap notification, replay" \
+		/bed/vt backend.classic "$EDU_SINGLE"
+}
