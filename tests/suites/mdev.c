@@ -358,6 +358,19 @@ static int t_mixed_two(int argc, char **argv)
 	VT_ERRNO(vt_group_set_container(gfd, cfd), EPERM);
 	close(gfd);
 	close(cfd);
+	/* the backend owns the group's DMA: no kernel DMA driver binds */
+	{
+		char drv[64];
+		int r;
+
+		VT_OK(vt_pci_bind(argv[1], ""));
+		r = vt_pci_bind(argv[1], "e1000");
+		VT_OK(vt_pci_driver(argv[1], drv, sizeof(drv)));
+		VT_ASSERT(r < 0 && !drv[0], "e1000 bound to %s (%d) while an mdev owns its group",
+			  argv[1], r);
+		VT_NOTE("kernel driver refused: %s", strerror(-r));
+		VT_OK(vt_pci_bind(argv[1], ""));
+	}
 	if (dma_check(&m, 0x200000, 44))
 		return 1;
 	vt_dev_close(&m);
