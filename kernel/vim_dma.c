@@ -602,19 +602,18 @@ int vim_ranges_get(struct vim_container *c, struct vim_ranges *rs)
 	list_for_each_entry(d, &c->domains, next) {
 		struct iommu_domain_geometry *g = &d->domain->geometry;
 
-		if (!g->force_aperture)
-			continue;
-		if (g->aperture_start)
+		if (g->force_aperture && g->aperture_start)
 			ret = vim_ranges_cut(rs, 0, g->aperture_start - 1);
-		if (!ret && g->aperture_end != U64_MAX)
+		if (!ret && g->force_aperture && g->aperture_end != U64_MAX)
 			ret = vim_ranges_cut(rs, g->aperture_end + 1, U64_MAX);
-		if (ret)
-			return ret;
+		/* reserved regions count whether or not the aperture is forced */
 		list_for_each_entry(pg, &d->pgroups, next) {
-			ret = iommu_get_group_resv_regions(pg->group, &resv);
 			if (ret)
-				return ret;
+				break;
+			ret = iommu_get_group_resv_regions(pg->group, &resv);
 		}
+		if (ret)
+			goto out;
 	}
 	list_for_each_entry(region, &resv, list) {
 		ret = vim_ranges_cut(rs, region->start,
@@ -622,6 +621,7 @@ int vim_ranges_get(struct vim_container *c, struct vim_ranges *rs)
 		if (ret)
 			break;
 	}
+out:
 	iommu_put_resv_regions(NULL, &resv);
 	return ret;
 }

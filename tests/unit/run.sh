@@ -39,23 +39,36 @@ case_ "parser: a guest that never ends fails the run" 1 \
 case_ "parser: a DMAR fault alone is not a kernel error" 0 '^4 passed' \
 	"$(echo "$good" | sed '3a K: [ 3.9] DMAR: [DMA Write NO_PASID] Request device [00:04.0] fault addr 0x200000 [fault reason 0x05] PTE Write access is not set')"
 
-# A real guest whose kernel WARNs must fail.
+# One real boot: a test comparing the wrong bytes must fail, its correct
+# twin must pass, and a WARN in the guest kernel must fail the run.
 if [ -n "${KVER:-}" ] && [ -f "$top/tests/kmod/bed_warn.ko" ]; then
-	printf 'setup true\nt "load bed_warn" sh -c "insmod /lib/modules/$(uname -r)/extra/bed_warn.ko; true"\n' \
-		> "$tmp/plan.sh"
+	cat > "$tmp/plan.sh" <<'PLAN'
+setup modprobe vfio-pci
+setup modprobe vfio_iommu_type1
+t "DMA round trip" /bed/vt stock.dma "$EDU_SINGLE"
+t "DMA round trip comparing the wrong bytes" \
+	env VT_SELFTEST_WRONG_BYTES=1 /bed/vt stock.dma "$EDU_SINGLE"
+t "load bed_warn" sh -c "insmod /lib/modules/$(uname -r)/extra/bed_warn.ko; true"
+PLAN
 	if "$top/tests/bed/mkinitramfs.sh" "$KVER" "$tmp/initrd.gz" "$tmp/plan.sh" &&
-	   "$top/tests/bed/boot.sh" "$KVER" "$tmp/initrd.gz" "$tmp/warn.log" 120; then
-		out=$("$parse" "$tmp/warn.log" selftest)
+	   "$top/tests/bed/boot.sh" "$KVER" "$tmp/initrd.gz" "$tmp/self.log" 120; then
+		out=$("$parse" "$tmp/self.log" selftest)
 		rc=$?
+		[ "$rc" = 1 ] && echo "$out" | grep -q '^PASS  selftest/DMA round trip$' &&
+			echo "$out" | grep -q '^FAIL  selftest/DMA round trip comparing the wrong bytes' &&
+			echo "$out" | grep -q 'bytes differ after round trip'
+		res $? "bed: a test comparing the wrong bytes fails the run"
 		[ "$rc" = 1 ] && echo "$out" | grep -q '^PASS  selftest/load bed_warn' &&
 			echo "$out" | grep -q '^FAIL  selftest/guest kernel log clean' &&
-			grep -q 'bed_warn: deliberate warning' "$tmp/warn.log"
+			grep -q 'bed_warn: deliberate warning' "$tmp/self.log"
 		res $? "bed: a WARN in a real guest fails the run"
 	else
-		res 1 "bed: a WARN in a real guest fails the run (boot failed)"
+		res 1 "bed: self-test guest (boot failed)"
+		res 1 "bed: self-test guest (boot failed)"
 	fi
 else
-	res 1 "bed: a WARN in a real guest fails the run (KVER or bed_warn.ko missing)"
+	res 1 "bed: self-test guest (KVER or bed_warn.ko missing)"
+	res 1 "bed: self-test guest (KVER or bed_warn.ko missing)"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
