@@ -331,11 +331,14 @@ static struct vim_pgroup *vim_pgroup_get(struct vim_container *c,
 	iommu_group_ref_get(group);
 	if (claim) {
 		ret = iommu_group_claim_dma_owner(group, pg);
-		if (ret) {
-			dev_info(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d (%d): a member is bound to a kernel driver or used elsewhere\n",
+		if (ret == -EPERM)
+			dev_info(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d: a member is bound to a kernel driver; unbind it or bind it to vfio-pci or vfio-mdev-pci\n",
+				 iommu_group_id(group));
+		else if (ret)
+			dev_info(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d (%d): it is in use elsewhere\n",
 				 iommu_group_id(group), ret);
+		if (ret)
 			goto out_free;
-		}
 		pg->claimed = true;
 	}
 	ret = vim_pgroup_attach(c, pg, dev);

@@ -165,6 +165,33 @@ case_host_on_mdev_parent() { # BDF bound to vfio-mdev-pci: host= fails
 	grep -q "vfio $1" /tmp/q.out || fail "QEMU's error does not name $1"
 }
 
+# EDU_BDF NIC_BDF: a VM asking for the mdev of EDU while its group-mate NIC
+# is bound to the kernel's e1000 is refused with QEMU's own words; after
+# the NIC is unbound, the VM starts.
+case_kdrv() {
+	mdev_remove_all
+	bind "$2" e1000 || fail "bind $2 to e1000"
+	mdev_create "$1" "$UUID_A"
+	dev="vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A"
+	qemu_info /tmp/q.out -device "$dev"
+	rc=$?
+	sed 's/^/# qemu: /' /tmp/q.out | head -n 3
+	[ "$rc" != 0 ] || fail "QEMU started while e1000 drives $2"
+	grep -q "Operation not permitted" /tmp/q.out ||
+		fail "QEMU's error does not say Operation not permitted"
+	[ "$(basename "$(readlink "/sys/bus/pci/devices/$2/driver")")" = e1000 ] ||
+		fail "$2 lost its e1000 driver"
+	bind "$2" "" || fail "unbind $2"
+	qemu_info /tmp/q.out -device "$dev"
+	rc=$?
+	[ "$rc" = 0 ] && shows_edu /tmp/q.out ||
+		{ cat /tmp/q.out; fail "VM not admitted after $2 was unbound"; }
+	note "admitted once $2 left e1000"
+	mdev_remove_all
+	bind "$1" ""
+	bind "$2" e1000 || fail "rebind $2 to e1000"
+}
+
 case_mdevctl() { # BDF
 	M="chroot /host /usr/bin/mdevctl"
 	mdev_remove_all

@@ -2,6 +2,7 @@
 # guest from the host's root file system (9p, read-only) against our modules.
 BED_TIMEOUT=300
 setup modprobe vfio-pci
+setup modprobe e1000
 setup modprobe vfio_iommu_mdev
 setup modprobe vfio_mdev_pci
 setup host_mount
@@ -19,4 +20,6 @@ t "qemu: one VM with a vfio-pci sibling first and an mdev starts" \
 	sh /bed/e2e/e2e.sh mixed "$EDU_NS_A" "$EDU_NS_B"
 t "qemu: host= on a device bound to vfio-mdev-pci fails" \
 	sh /bed/e2e/e2e.sh host_on_mdev_parent "$EDU_SINGLE"
+t "qemu: an mdev whose group has a member on a kernel driver refused, admitted after" \
+	sh /bed/e2e/e2e.sh kdrv "$EDU_KDRV" "$NIC_KDRV"
 t "mdevctl: types, start, list, stop" sh /bed/e2e/e2e.sh mdevctl "$EDU_SINGLE"

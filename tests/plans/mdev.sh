@@ -18,6 +18,8 @@ t "mdev: siblings in one container, second closes first" /bed/vt mdev.shared_one
 t "mdev: siblings in two containers refused (EBUSY)" /bed/vt mdev.shared_two "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: vfio-pci sibling then mdev, one container; reverse EPERM" /bed/vt mdev.mixed_one "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: vfio-pci sibling and mdev in two containers refused" /bed/vt mdev.mixed_two "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: a kernel driver in the group refuses the container; none binds while open" \
+	/bed/vt mdev.kdrv "$EDU_KDRV" "$NIC_KDRV"
 t "mdev: parent cannot be opened as a plain VFIO device (singleton)" /bed/vt mdev.host_open "$EDU_SINGLE"
 setup /bed/vt stock.config "$EDU_NS_A"
 t "mdev: parent cannot be opened as a plain VFIO device (sibling on vfio-pci)" /bed/vt mdev.host_open "$EDU_NS_B"

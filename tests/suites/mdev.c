@@ -358,23 +358,72 @@ static int t_mixed_two(int argc, char **argv)
 	VT_ERRNO(vt_group_set_container(gfd, cfd), EPERM);
 	close(gfd);
 	close(cfd);
-	/* the backend owns the group's DMA: no kernel DMA driver binds */
-	{
-		char drv[64];
-		int r;
-
-		VT_OK(vt_pci_bind(argv[1], ""));
-		r = vt_pci_bind(argv[1], "e1000");
-		VT_OK(vt_pci_driver(argv[1], drv, sizeof(drv)));
-		VT_ASSERT(r < 0 && !drv[0], "e1000 bound to %s (%d) while an mdev owns its group",
-			  argv[1], r);
-		VT_NOTE("kernel driver refused: %s", strerror(-r));
-		VT_OK(vt_pci_bind(argv[1], ""));
-	}
 	if (dma_check(&m, 0x200000, 44))
 		return 1;
 	vt_dev_close(&m);
 	VT_OK(vt_mdev_remove(UUID_B));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
+/* @bdf is bound to @want ("" for none). */
+static int expect_driver(const char *bdf, const char *want)
+{
+	char drv[64];
+
+	VT_OK(vt_pci_driver(bdf, drv, sizeof(drv)));
+	return expect_str(bdf, drv, want);
+}
+
+/*
+ * mdev.kdrv EDU NIC: the mdev's parent shares its group with a NIC that
+ * the kernel's e1000 driver can drive.  While e1000 is bound, the mdev's
+ * container is refused (EPERM, as the core refuses a non-viable group) and
+ * nothing changes; while the mdev is in
+ * use, e1000 cannot bind; once it is closed, e1000 binds again.
+ */
+static int t_kdrv(int argc, char **argv)
+{
+	char msg[64];
+	struct vt_dev m;
+	int r, gfd, cfd;
+
+	VT_ASSERT(argc == 3, "usage");
+	mdev_remove_all();
+	VT_OK(vt_pci_bind(argv[2], "e1000"));
+	if (expect_driver(argv[2], "e1000") || make_mdev(argv[1], UUID_C))
+		return 1;
+
+	gfd = vt_group_open(vt_mdev_group(UUID_C));
+	VT_OK(gfd);
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), EPERM);
+	close(gfd);
+	close(cfd);
+	snprintf(msg, sizeof(msg), "cannot own the DMA of IOMMU group %d",
+		 vt_pci_group(argv[1]));
+	VT_ASSERT(vt_klog_contains(msg, "bound to a kernel driver"),
+		  "no '%s' in the kernel log", msg);
+	if (expect_driver(argv[2], "e1000"))
+		return 1;
+
+	VT_OK(vt_pci_bind(argv[2], ""));
+	if (open_mdev(&m, -1, UUID_C) || dma_check(&m, 0x100000, 51))
+		return 1;
+	r = vt_pci_bind(argv[2], "e1000");
+	VT_ASSERT(r < 0, "e1000 bound to %s while an mdev owns its group",
+		  argv[2]);
+	if (expect_driver(argv[2], "") || dma_check(&m, 0x200000, 52))
+		return 1;
+	vt_dev_close(&m);
+
+	VT_OK(vt_pci_bind(argv[2], "e1000"));
+	if (expect_driver(argv[2], "e1000"))
+		return 1;
+	VT_NOTE("e1000 refused while the mdev was open, bound after it closed");
+	VT_OK(vt_mdev_remove(UUID_C));
 	VT_OK(vt_pci_bind(argv[1], ""));
 	return 0;
 }
@@ -596,6 +645,7 @@ const struct vt_case mdev_cases[] = {
 	{ "shared_two", t_shared_two, "BDF_A BDF_B" },
 	{ "mixed_one", t_mixed_one, "PCI_BDF MDEV_BDF" },
 	{ "mixed_two", t_mixed_two, "PCI_BDF MDEV_BDF" },
+	{ "kdrv", t_kdrv, "EDU_BDF NIC_BDF" },
 	{ "host_open", t_host_open, "BDF" },
 	{ "revoke", t_revoke, "PCI_BDF MDEV_BDF" },
 	{ "gone_open", t_gone_open, "BDF unbind|remove|mdev" },
