@@ -88,6 +88,16 @@ shows_edu() { # OUT: info pci lists the edu device and its BAR0
 	grep -q "1234:11e8" "$1" && grep -q "BAR0: 32 bit memory" "$1"
 }
 
+# admitted WHY DEVICE: a VM with the device starts and shows the edu.
+admitted() {
+	why=$1
+	shift
+	qemu_info /tmp/qa.out -device "$1"
+	rc=$?
+	[ "$rc" = 0 ] && shows_edu /tmp/qa.out ||
+		{ cat /tmp/qa.out; fail "$why (QEMU exited $rc)"; }
+}
+
 case_sysfsdev() { # BDF: one VM with the mdev of BDF
 	mdev_remove_all
 	mdev_create "$1" "$UUID_A"
@@ -131,10 +141,7 @@ case_two_vms() {
 	[ -z "$err" ] || { stop_qemu; sed 's/^/# VM 1: /' /tmp/q1.out; fail "$err"; }
 	note "VM 2 refused; VM 1 still running"
 	stop_qemu || fail "VM 1 did not quit"
-	qemu_info /tmp/q3.out -device "$dev2"
-	rc=$?
-	[ "$rc" = 0 ] && shows_edu /tmp/q3.out ||
-		{ cat /tmp/q3.out; fail "VM 2 not admitted after VM 1 quit"; }
+	admitted "VM 2 not admitted after VM 1 quit" "$dev2"
 	note "VM 1 quit; VM 2 admitted"
 	mdev_remove_all
 	bind "$2" ""
@@ -182,10 +189,7 @@ case_kdrv() {
 	[ "$(basename "$(readlink "/sys/bus/pci/devices/$2/driver")")" = e1000 ] ||
 		fail "$2 lost its e1000 driver"
 	bind "$2" "" || fail "unbind $2"
-	qemu_info /tmp/q.out -device "$dev"
-	rc=$?
-	[ "$rc" = 0 ] && shows_edu /tmp/q.out ||
-		{ cat /tmp/q.out; fail "VM not admitted after $2 was unbound"; }
+	admitted "VM not admitted after $2 was unbound" "$dev"
 	note "admitted once $2 left e1000"
 	mdev_remove_all
 	bind "$1" ""

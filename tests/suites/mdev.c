@@ -92,6 +92,26 @@ static int dma_check(struct vt_dev *d, uint64_t iova, uint32_t seed)
 	return 0;
 }
 
+/*
+ * Mdev @uuid's group in a new container: VFIO_SET_IOMMU fails with @err and
+ * no device fd can be had.  Everything opened is closed again.
+ */
+static int mdev_refused(const char *uuid, int err)
+{
+	int gfd, cfd;
+
+	gfd = vt_group_open(vt_mdev_group(uuid));
+	VT_OK(gfd);
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), err);
+	VT_ERRNO(vt_device_open(gfd, uuid), EINVAL);
+	close(gfd);
+	close(cfd);
+	return 0;
+}
+
 static int expect_str(const char *what, const char *got, const char *want)
 {
 	VT_ASSERT(!strcmp(got, want), "%s is '%s', expected '%s'", what, got,
@@ -258,7 +278,6 @@ static int t_shared_one(int argc, char **argv)
 static int t_shared_two(int argc, char **argv)
 {
 	struct vt_dev a;
-	int g, gfd, cfd;
 
 	VT_ASSERT(argc == 3, "usage");
 	mdev_remove_all();
@@ -266,16 +285,8 @@ static int t_shared_two(int argc, char **argv)
 		return 1;
 	if (open_mdev(&a, -1, UUID_A) || dma_check(&a, 0x100000, 21))
 		return 1;
-	g = vt_mdev_group(UUID_B);
-	gfd = vt_group_open(g);
-	VT_OK(gfd);
-	cfd = vt_container_open();
-	VT_OK(cfd);
-	VT_OK(vt_group_set_container(gfd, cfd));
-	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), EBUSY);
-	VT_ERRNO(vt_device_open(gfd, UUID_B), EINVAL);
-	close(gfd);
-	close(cfd);
+	if (mdev_refused(UUID_B, EBUSY))
+		return 1;
 	if (dma_check(&a, 0x200000, 22))
 		return 1;
 	VT_NOTE("second container refused with EBUSY, first keeps DMA");
@@ -334,14 +345,8 @@ static int t_mixed_two(int argc, char **argv)
 	/* vfio-pci first: the mdev's container is refused */
 	if (open_pci(&p, -1, argv[1]) || dma_check(&p, 0x100000, 41))
 		return 1;
-	gfd = vt_group_open(vt_mdev_group(UUID_B));
-	VT_OK(gfd);
-	cfd = vt_container_open();
-	VT_OK(cfd);
-	VT_OK(vt_group_set_container(gfd, cfd));
-	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), EBUSY);
-	close(gfd);
-	close(cfd);
+	if (mdev_refused(UUID_B, EBUSY))
+		return 1;
 	if (dma_check(&p, 0x200000, 42))
 		return 1;
 	vt_dev_close(&p);
@@ -386,7 +391,7 @@ static int t_kdrv(int argc, char **argv)
 {
 	char msg[64];
 	struct vt_dev m;
-	int r, gfd, cfd;
+	int r;
 
 	VT_ASSERT(argc == 3, "usage");
 	mdev_remove_all();
@@ -394,14 +399,8 @@ static int t_kdrv(int argc, char **argv)
 	if (expect_driver(argv[2], "e1000") || make_mdev(argv[1], UUID_C))
 		return 1;
 
-	gfd = vt_group_open(vt_mdev_group(UUID_C));
-	VT_OK(gfd);
-	cfd = vt_container_open();
-	VT_OK(cfd);
-	VT_OK(vt_group_set_container(gfd, cfd));
-	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), EPERM);
-	close(gfd);
-	close(cfd);
+	if (mdev_refused(UUID_C, EPERM))
+		return 1;
 	snprintf(msg, sizeof(msg), "cannot own the DMA of IOMMU group %d",
 		 vt_pci_group(argv[1]));
 	VT_ASSERT(vt_klog_contains(msg, "bound to a kernel driver"),
