@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <linux/vfio.h>
 
+
+#define KB(x)	((uint64_t)(x) << 10)	/* bytes in x KiB */
 /* ---- reporting ------------------------------------------------------- */
 
 #define VT_NOTE(fmt, ...) \

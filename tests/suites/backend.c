@@ -17,7 +17,6 @@
 #include "../lib/vt.h"
 #include "../kmod/vim_classic.h"
 
-#define KB(x)	((uint64_t)(x) << 10)
 #define IOVA	0x100000ULL
 /* dma_entry_limit of whichever backend is loaded (ours or type1) */
 static const char *limit_path(void)

@@ -243,9 +243,11 @@ static int t_dma(int argc, char **argv)
 static int t_shared_one(int argc, char **argv)
 {
 	struct vt_dev a, b, p, *first, *second;
+	long lck0 = vt_locked_vm_kb();
+	void *keep = vt_alloc(KB(64));
 	int cfd;
 
-	VT_ASSERT(argc == 4, "usage");
+	VT_ASSERT(argc == 4 && keep && lck0 >= 0, "usage / alloc");
 	mdev_remove_all();
 	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
 		return 1;
@@ -254,16 +256,27 @@ static int t_shared_one(int argc, char **argv)
 	cfd = a.cfd;
 	if (dma_check(&a, 0x100000, 11) || dma_check(&b, 0x400000, 12))
 		return 1;
+	/* a mapping that stays: pinned and charged while a domain exists */
+	VT_OK(vt_map(cfd, keep, 0x10000000, KB(64)));
+	VT_ASSERT(vt_locked_vm_kb() == lck0 + 64, "VmLck %ld kB, %ld before",
+		  vt_locked_vm_kb(), lck0);
 	first = argv[3][0] == 'a' ? &a : &b;
 	second = first == &a ? &b : &a;
 	/* the container stays open through a: keep its fd */
 	a.own_container = 0;
 	vt_dev_close(first);
+	VT_ASSERT(vt_locked_vm_kb() == lck0 + 64, "VmLck %ld kB after one closed",
+		  vt_locked_vm_kb());
 	if (dma_check(second, 0x800000, 13))
 		return 1;
 	VT_NOTE("DMA through the remaining mdev after the other closed");
 	vt_dev_close(second);
+	/* no domain left: the mapping stays, its pins and charge go */
+	VT_ASSERT(vt_locked_vm_kb() == lck0, "VmLck %ld kB with no group left, %ld before",
+		  vt_locked_vm_kb(), lck0);
 	close(cfd);
+	VT_ASSERT(vt_locked_vm_kb() == lck0, "VmLck %ld kB after close",
+		  vt_locked_vm_kb());
 	VT_OK(vt_mdev_remove(UUID_A));
 	VT_OK(vt_mdev_remove(UUID_B));
 	/* the physical group is viable again: a vfio-pci user takes it */
