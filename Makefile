@@ -1,13 +1,18 @@
 # vfio-mdev-pci: build, test bed, checks.  See README.md.
 #
-# KVER is the Debian kernel the test bed boots; modules build against its
-# headers.  On a real host, build for the running kernel with
+# KVER is the Debian kernel the test bed boots (SERIES 6.1 by default, or
+# 6.12); modules build against its headers into build/mod-$(KVER)/.  On a
+# real host, build for the running kernel with
 #   make modules KDIR=/lib/modules/$(uname -r)/build
+# and find them in build/mod-host/kernel/.
 SERIES ?= 6.1
 ifeq ($(strip $(KVER)),)
+ifeq ($(origin KDIR),undefined)
 KVER := $(shell mk/kver.sh $(SERIES) 2>/dev/null)
 endif
+endif
 KDIR ?= /usr/src/linux-headers-$(KVER)
+MODDIR ?= build/mod-$(or $(KVER),host)
 export KVER
 
 CC ?= gcc
@@ -25,12 +30,8 @@ deps:
 
 modules:
 	@test -n "$(KVER)" -o "$(origin KDIR)" != file || \
-		{ echo "no Debian kernel with headers: run 'make deps'"; exit 1; }
-	@if [ -f kernel/Kbuild ]; then \
-		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/kernel modules; fi
-	@if [ -f tests/kmod/Kbuild ]; then \
-		$(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/kmod \
-		KBUILD_EXTRA_SYMBOLS="$(abspath $(wildcard kernel/Module.symvers))" modules; fi
+		{ echo "no Debian $(SERIES) kernel with headers: run 'make deps'"; exit 1; }
+	@mk/modules.sh $(KDIR) $(MODDIR)
 
 tests: build/vt
 
@@ -48,7 +49,10 @@ vm: all
 check: deps
 	@$(MAKE) --no-print-directory check-nodeps
 
+# make check proves both series: the default one, then 6.12.
 check-nodeps: all
+	@$(MAKE) --no-print-directory modules SERIES=6.12 \
+		KVER="$$(mk/kver.sh 6.12)"
 	@tests/check.sh $(PLANS)
 
 demo: deps
@@ -68,5 +72,3 @@ lint:
 
 clean:
 	rm -rf build
-	@if [ -f kernel/Kbuild ]; then $(MAKE) -s -C $(KDIR) M=$(CURDIR)/kernel clean; fi
-	@if [ -f tests/kmod/Kbuild ]; then $(MAKE) -s -C $(KDIR) M=$(CURDIR)/tests/kmod clean; fi

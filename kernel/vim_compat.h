@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The VFIO core's interface to IOMMU backends.
+ * What differs between the kernel series vfio_iommu_mdev supports (Linux
+ * 6.1 and 6.12); every series test of the backend lives in this file.
+ * kernel/Kbuild defines VIM_SERIES_6_1 when building for 6.1.
  *
- * Linux 6.1 declares struct vfio_iommu_driver_ops and enum vfio_group_type
- * in drivers/vfio/vfio.h, which the kernel headers package does not ship.
- * The core calls the backend through that table, so this file declares a
- * table with the identical layout (same members, same order, same types).
- * Re-check it against every kernel series this module is built for.
+ * The VFIO core declares struct vfio_iommu_driver_ops and enum
+ * vfio_group_type in drivers/vfio/vfio.h, which the kernel headers package
+ * does not ship.  The core calls the backend through that table, so this
+ * file declares a table with the identical layout (same members, same
+ * order, same types) for each series.  Re-check it against every kernel
+ * series this module is built for (kernel/Kbuild lists them).
  */
 #ifndef VIM_COMPAT_H
 #define VIM_COMPAT_H
 
+#include <linux/iommu.h>
+#include <linux/mm.h>
 #include <linux/types.h>
+
+#ifdef VIM_SERIES_6_1
+#include <linux/irqdomain.h>
+#endif
 
 struct iommu_group;
 struct iommu_domain;
@@ -25,9 +34,13 @@ enum vim_group_type {
 	VIM_GROUP_NO_IOMMU,		/* VFIO_NO_IOMMU */
 };
 
+#ifdef VIM_SERIES_6_1
+/* 6.1 only: the core tells the backend its container is closing */
+#define VIM_HAS_NOTIFY 1
 enum vim_notify_type {
 	VIM_NOTIFY_CONTAINER_CLOSE = 0,
 };
+#endif
 
 struct vim_iommu_driver_ops {
 	char *name;
@@ -48,11 +61,72 @@ struct vim_iommu_driver_ops {
 		      size_t count, bool write);
 	struct iommu_domain *(*group_iommu_domain)(void *iommu_data,
 						   struct iommu_group *group);
+#ifdef VIM_HAS_NOTIFY
 	void (*notify)(void *iommu_data, enum vim_notify_type event);
+#endif
 };
 
 /* Exported by vfio.ko; takes the core's own (identical) ops type. */
 int vfio_register_iommu_driver(const struct vim_iommu_driver_ops *ops);
 void vfio_unregister_iommu_driver(const struct vim_iommu_driver_ops *ops);
+
+/* Long-term pin of user pages of @mm; no mmap-lock dropping. */
+static inline long vim_pin_remote(struct mm_struct *mm, unsigned long start,
+				  unsigned long n, unsigned int flags,
+				  struct page **pages)
+{
+#ifdef VIM_SERIES_6_1
+	return pin_user_pages_remote(mm, start, n, flags, pages, NULL, NULL);
+#else
+	return pin_user_pages_remote(mm, start, n, flags, pages, NULL);
+#endif
+}
+
+static inline int vim_iommu_map(struct iommu_domain *d, unsigned long iova,
+				phys_addr_t paddr, size_t size, int prot)
+{
+#ifdef VIM_SERIES_6_1
+	return iommu_map(d, iova, paddr, size, prot);
+#else
+	return iommu_map(d, iova, paddr, size, prot, GFP_KERNEL_ACCOUNT);
+#endif
+}
+
+/* A paging domain for the IOMMU that translates @dev, or an ERR_PTR. */
+static inline struct iommu_domain *vim_domain_alloc(struct device *dev)
+{
+#ifdef VIM_SERIES_6_1
+	struct iommu_domain *d = iommu_domain_alloc(dev->bus);
+
+	return d ? d : ERR_PTR(-EIO);
+#else
+	return iommu_paging_domain_alloc(dev);
+#endif
+}
+
+#ifdef VIM_SERIES_6_1
+static inline int vim_walk_intr_remap(struct device *dev, void *data)
+{
+	if (!device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP))
+		*(bool *)data = false;
+	return 0;
+}
+#endif
+
+/*
+ * The MSIs of every device of @group are isolated (interrupt remapping).
+ * Takes the group's mutex: never call it inside a walk of @group.
+ */
+static inline bool vim_group_msi_isolated(struct iommu_group *group)
+{
+#ifdef VIM_SERIES_6_1
+	bool all = true;
+
+	iommu_group_for_each_dev(group, &all, vim_walk_intr_remap);
+	return all || irq_domain_check_msi_remap();
+#else
+	return iommu_group_has_isolated_msi(group);
+#endif
+}
 
 #endif

@@ -15,10 +15,6 @@
 
 #include "vim.h"
 
-/* 6.1 signature: no vmas wanted, no mmap lock dropping */
-#define vim_pin_remote(mm, start, n, flags, pages) \
-	pin_user_pages_remote(mm, start, n, flags, pages, NULL, NULL)
-
 /* Lowest-addressed mapping that overlaps [start, start + size - 1]. */
 struct vim_dma *vim_dma_find(struct vim_container *c, dma_addr_t start,
 			     size_t size)
@@ -135,9 +131,9 @@ int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma)
 			if (page_to_pfn(dma->pages[j]) !=
 			    page_to_pfn(dma->pages[j - 1]) + 1)
 				break;
-		ret = iommu_map(d->domain, dma->iova + (i << PAGE_SHIFT),
-				page_to_phys(dma->pages[i]),
-				(j - i) << PAGE_SHIFT, dma->prot | d->prot);
+		ret = vim_iommu_map(d->domain, dma->iova + (i << PAGE_SHIFT),
+				    page_to_phys(dma->pages[i]),
+				    (j - i) << PAGE_SHIFT, dma->prot | d->prot);
 		if (ret) {
 			if (i)
 				iommu_unmap(d->domain, dma->iova,

@@ -15,7 +15,6 @@
  * reference or a flag, and the attach happens after the walk returns.
  */
 #include <linux/device.h>
-#include <linux/irqdomain.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
@@ -104,15 +103,6 @@ static int vim_walk_first_dev(struct device *dev, void *data)
 
 	*out = get_device(dev);
 	return 1;		/* stop */
-}
-
-static int vim_walk_intr_remap(struct device *dev, void *data)
-{
-	bool *all = data;
-
-	if (!device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP))
-		*all = false;
-	return 0;
 }
 
 /* ---- domains ---- */
@@ -208,9 +198,9 @@ static int vim_pgroup_attach(struct vim_container *c, struct vim_pgroup *pg,
 	if (!d)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&d->pgroups);
-	dom = iommu_domain_alloc(dev->bus);
-	if (!dom) {
-		ret = -EIO;
+	dom = vim_domain_alloc(dev);
+	if (IS_ERR(dom)) {
+		ret = PTR_ERR(dom);
 		goto out_free;
 	}
 	d->domain = dom;
@@ -283,14 +273,6 @@ static struct vim_pgroup *vim_pgroup_find(struct iommu_group *group)
 	return NULL;
 }
 
-static bool vim_msi_isolated(struct iommu_group *group)
-{
-	bool all = true;
-
-	iommu_group_for_each_dev(group, &all, vim_walk_intr_remap);
-	return all || irq_domain_check_msi_remap();
-}
-
 /*
  * Resolve @group (with a device @dev of it) to this container's vim_pgroup:
  * take a reference on an existing one, or create, claim if @claim, attach.
@@ -317,7 +299,7 @@ static struct vim_pgroup *vim_pgroup_get(struct vim_container *c,
 		kref_get(&pg->kref);
 		return pg;
 	}
-	if (!vim_allow_unsafe_interrupts && !vim_msi_isolated(group)) {
+	if (!vim_allow_unsafe_interrupts && !vim_group_msi_isolated(group)) {
 		dev_warn(dev, "vfio_iommu_mdev: no interrupt remapping for IOMMU group %d; load with allow_unsafe_interrupts=1 to allow it\n",
 			 iommu_group_id(group));
 		return ERR_PTR(-EPERM);

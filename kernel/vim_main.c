@@ -219,10 +219,12 @@ static void vim_unregister_device(void *iommu_data, struct vfio_device *vdev)
 	up_write(&c->dev_lock);
 }
 
+#ifdef VIM_HAS_NOTIFY
 static void vim_notify(void *iommu_data, enum vim_notify_type event)
 {
 	/* nothing waits on user space in this backend */
 }
+#endif
 
 static const struct vim_iommu_driver_ops vim_ops = {
 	.name = "vfio-iommu-mdev",
@@ -238,7 +240,9 @@ static const struct vim_iommu_driver_ops vim_ops = {
 	.unregister_device = vim_unregister_device,
 	.dma_rw = vim_dma_rw,
 	.group_iommu_domain = vim_group_iommu_domain,
+#ifdef VIM_HAS_NOTIFY
 	.notify = vim_notify,
+#endif
 };
 
 static int __init vim_init(void)

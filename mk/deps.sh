@@ -3,6 +3,7 @@
 # and the linters need.  Idempotent: silent when all is there.
 pkgs="gcc make libc6-dev kmod cpio gzip xz-utils busybox-static
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
+      linux-image-6.12-amd64 linux-headers-6.12-amd64
       qemu-system-x86 sparse mdevctl pciutils"
 missing=
 for p in $pkgs; do

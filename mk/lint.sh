@@ -1,6 +1,7 @@
 #!/bin/bash
 # checkpatch.pl --strict (from Debian's linux-source-6.1 tarball, extracted
-# at run time into build/, never committed) and sparse over kernel/.
+# at run time into build/, never committed) and sparse over kernel/, built
+# for each supported series (6.1, 6.12).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -18,8 +19,13 @@ files=$(ls kernel/*.[ch] tests/kmod/*.[ch] 2>/dev/null | grep -v "\.mod\.c$")
 rc=0
 "$cp_dir/scripts/checkpatch.pl" --strict --no-tree --terse \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $files || rc=1
-make -s C=2 CHECK="sparse -Wno-decl" modules 2>&1 |
-	grep -v 'Skipping BTF' | tee build/sparse.log
+# sparse while building for each supported series
+: > build/sparse.log
+for series in 6.1 6.12; do
+	kv=$(mk/kver.sh "$series") || { rc=1; continue; }
+	make -s C=2 CHECK="sparse -Wno-decl" modules KVER="$kv" 2>&1 |
+		grep -v 'Skipping BTF' | tee -a build/sparse.log
+done
 grep -qE 'warning|error' build/sparse.log && rc=1
 [ "$rc" = 0 ] && echo "lint: checkpatch --strict and sparse clean"
 exit "$rc"

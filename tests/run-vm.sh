@@ -2,14 +2,15 @@
 # run-vm.sh PLAN...
 # For each plan (tests/plans/NAME.sh): build an initramfs, boot the guest
 # once, run every case of the plan in that boot, parse the console log.
-# Logs go to build/logs/NAME.log.  Prints the total "N passed, N failed".
+# Logs go to build/logs/NAME$BED_SUFFIX.log (BED_SUFFIX tells the runs of
+# several kernels apart).  Prints the total "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${KVER:?KVER not set}
 mkdir -p "$top/build/logs"
 tp=0 tf=0
 for plan in "$@"; do
-	name=$(basename "$plan" .sh)
+	name=$(basename "$plan" .sh)${BED_SUFFIX:-}
 	initrd=$top/build/initrd-$name.gz
 	log=$top/build/logs/$name.log
 	if ! "$top/tests/bed/mkinitramfs.sh" "$kver" "$initrd" "$plan"; then

@@ -41,7 +41,7 @@ case_ "parser: a DMAR fault alone is not a kernel error" 0 '^4 passed' \
 
 # One real boot: a test comparing the wrong bytes must fail, its correct
 # twin must pass, and a WARN in the guest kernel must fail the run.
-if [ -n "${KVER:-}" ] && [ -f "$top/tests/kmod/bed_warn.ko" ]; then
+if [ -n "${KVER:-}" ] && [ -f "$top/build/mod-$KVER/kmod/bed_warn.ko" ]; then
 	cat > "$tmp/plan.sh" <<'PLAN'
 setup modprobe vfio-pci
 setup modprobe vfio_iommu_type1
