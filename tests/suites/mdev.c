@@ -92,6 +92,31 @@ static int dma_check(struct vt_dev *d, uint64_t iova, uint32_t seed)
 	return 0;
 }
 
+/* @bdf on vfio-pci, alone in a new container, does DMA; then unbound. */
+static int pci_works(const char *bdf, uint32_t seed)
+{
+	struct vt_dev p;
+
+	if (open_pci(&p, -1, bdf) || dma_check(&p, 0x100000, seed))
+		return 1;
+	vt_dev_close(&p);
+	VT_OK(vt_pci_bind(bdf, ""));
+	return 0;
+}
+
+/* A fresh mdev @uuid on @bdf does DMA in a new container; then removed. */
+static int mdev_works(const char *bdf, const char *uuid, uint32_t seed)
+{
+	struct vt_dev d;
+
+	if (make_mdev(bdf, uuid) || open_mdev(&d, -1, uuid) ||
+	    dma_check(&d, 0x100000, seed))
+		return 1;
+	vt_dev_close(&d);
+	VT_OK(vt_mdev_remove(uuid));
+	return 0;
+}
+
 /*
  * Mdev @uuid's group in a new container: VFIO_SET_IOMMU fails with @err and
  * no device fd can be had.  Everything opened is closed again.
@@ -242,7 +267,7 @@ static int t_dma(int argc, char **argv)
  */
 static int t_shared_one(int argc, char **argv)
 {
-	struct vt_dev a, b, p, *first, *second;
+	struct vt_dev a, b, *first, *second;
 	long lck0 = vt_locked_vm_kb();
 	void *keep = vt_alloc(KB(64));
 	int cfd;
@@ -280,11 +305,7 @@ static int t_shared_one(int argc, char **argv)
 	VT_OK(vt_mdev_remove(UUID_A));
 	VT_OK(vt_mdev_remove(UUID_B));
 	/* the physical group is viable again: a vfio-pci user takes it */
-	if (open_pci(&p, -1, argv[1]) || dma_check(&p, 0x100000, 14))
-		return 1;
-	vt_dev_close(&p);
-	VT_OK(vt_pci_bind(argv[1], ""));
-	return 0;
+	return pci_works(argv[1], 14);
 }
 
 /* mdev.shared_two A B: siblings as mdevs in two containers: refused. */
@@ -552,12 +573,7 @@ static int t_gone_open(int argc, char **argv)
 	VT_ASSERT(vt_mdev_group(UUID_A) == -ENOENT, "mdev survived");
 	if (!strcmp(argv[2], "remove"))
 		VT_OK(vt_sysfs_write("/sys/bus/pci/rescan", "1"));
-	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A) ||
-	    dma_check(&d, 0x100000, 61))
-		return 1;
-	vt_dev_close(&d);
-	VT_OK(vt_mdev_remove(UUID_A));
-	return 0;
+	return mdev_works(argv[1], UUID_A, 61);
 }
 
 /*
@@ -591,12 +607,7 @@ static int t_rmmod_open(int argc, char **argv)
 	      -errno : 0);
 	VT_ASSERT(vt_mdev_group(UUID_A) == -ENOENT, "mdev survived rmmod");
 	VT_OK(system("modprobe vfio_mdev_pci") == 0 ? 0 : -EIO);
-	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A) ||
-	    dma_check(&d, 0x100000, 71))
-		return 1;
-	vt_dev_close(&d);
-	VT_OK(vt_mdev_remove(UUID_A));
-	return 0;
+	return mdev_works(argv[1], UUID_A, 71);
 }
 
 /* mdev.refuse BDF: what vfio-mdev-pci refuses to bind, with a reason. */
@@ -618,7 +629,6 @@ static int t_refuse(int argc, char **argv)
 static int t_final(int argc, char **argv)
 {
 	struct dirent *e;
-	struct vt_dev d;
 	long refs, holders = 0;
 	DIR *dir;
 	int i;
@@ -637,14 +647,8 @@ static int t_final(int argc, char **argv)
 	VT_ASSERT(refs == holders, "backend refcnt %ld, %ld dependent modules: a container leaked",
 		  refs, holders);
 	for (i = 1; i < argc; i++) {
-		VT_OK(vt_pci_bind(argv[i], "vfio-pci"));
-		VT_OK(vt_dev_open(&d, -1, vt_pci_group(argv[i]), argv[i],
-				  VFIO_TYPE1v2_IOMMU));
-		VT_OK(vt_enable_bus_master(&d));
-		if (dma_check(&d, 0x100000, 90 + i))
+		if (pci_works(argv[i], 90 + i))
 			return 1;
-		vt_dev_close(&d);
-		VT_OK(vt_pci_bind(argv[i], ""));
 	}
 	return 0;
 }
