@@ -37,5 +37,13 @@ int vfio_iommu_mdev_set_iommu_device(struct device *mdev_dev,
 				     const struct vfio_iommu_mdev_ops *ops);
 /* Undo; call after the mdev's vfio_device is unregistered. */
 void vfio_iommu_mdev_clear_iommu_device(struct device *mdev_dev);
+/*
+ * 0 if the mdev may be opened now: its VFIO group is in a container that
+ * vfio_iommu_mdev serves and that holds the parent's physical group.
+ * -EPERM otherwise (logged, rate-limited).  A parent driver must call it
+ * in open_device() and refuse the open on error: with another backend
+ * (vfio_iommu_type1) serving the container, nothing isolates the mdev.
+ */
+int vfio_iommu_mdev_usable(struct device *mdev_dev);
 
 #endif

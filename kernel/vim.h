@@ -14,7 +14,10 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "vim_compat.h"
@@ -30,6 +33,14 @@ struct vim_dma {
 	size_t size;
 	int prot;			/* IOMMU_READ | IOMMU_WRITE */
 	struct mm_struct *mm;		/* mmgrab() reference, dropped on free */
+	/*
+	 * The task (group leader) that made the mapping, and whether it had
+	 * CAP_IPC_LOCK then: locked memory is charged against its
+	 * RLIMIT_MEMLOCK whoever pins (replay at attach, a kthread), as
+	 * type1 does.  get_task_struct() reference, dropped on free.
+	 */
+	struct task_struct *task;
+	bool lock_cap;
 	/*
 	 * Long-term pins of every page while the container has at least one
 	 * IOMMU domain; NULL otherwise.  Accounted in mm->locked_vm.
@@ -82,9 +93,25 @@ struct vim_vgroup {
 	struct device *mdev_dev;	/* get_device(); emulated groups only */
 };
 
-/* The backend's state for one VFIO container (iommu_data). */
+/*
+ * The first word of every vim_container while it may be reached through a
+ * VFIO container: a value no kernel pointer can equal (it is not a
+ * canonical x86-64 address), so an ioctl handed another backend's state
+ * (whose first word is a pointer) or a stale pointer is refused.
+ */
+#define VIM_CONTAINER_TAG	0x746e6f632d6d6976ULL	/* "vim-cont" */
+
+/*
+ * The backend's state for one VFIO container (iommu_data).  Lifetime in
+ * vim_life.c and docs/locking.md: the core's pointer and every running
+ * container ioctl each hold one of @users; the memory is freed only after
+ * an RCU Tasks grace period that began after the core forgot the pointer.
+ */
 struct vim_container {
+	u64 tag;			/* VIM_CONTAINER_TAG; must stay first */
+	refcount_t users;
 	struct mutex lock;		/* everything below but devices */
+	bool dead;			/* released: ioctls fail with -ENODEV */
 	bool v2;			/* VFIO_TYPE1v2_IOMMU unmap semantics */
 	struct rb_root dma_tree;	/* struct vim_dma by iova */
 	unsigned int dma_count;
@@ -92,11 +119,31 @@ struct vim_container {
 	struct list_head vgroups;	/* struct vim_vgroup.next */
 	struct rw_semaphore dev_lock;	/* devices */
 	struct list_head devices;	/* vfio_device.iommu_entry */
+	/* retirement (vim_life.c) */
+	struct callback_head twork;
+	struct rcu_head rcu;
+	struct delayed_work poll;
+	struct task_struct *closer;	/* get_task_struct(); poll only */
+	unsigned long closer_nvcsw;
 };
+
+/*
+ * Largest mapping, in pages: its page array stays below kvmalloc's limit
+ * (INT_MAX bytes).  Larger MAP_DMA requests fail with -E2BIG.
+ */
+#define VIM_MAX_MAP_PAGES	((unsigned long)INT_MAX / sizeof(struct page *))
 
 extern unsigned int vim_dma_entry_limit;
 extern bool vim_allow_unsafe_interrupts;
 extern struct mutex vim_global_lock;
+
+/* vim_life.c */
+struct vim_container *vim_container_alloc(bool v2);
+bool vim_container_get(struct vim_container *c);
+void vim_container_put(struct vim_container *c);
+void vim_container_retire(struct vim_container *c);
+int vim_life_init(void);
+void vim_life_exit(void);
 
 /* vim_dma.c */
 struct vim_dma *vim_dma_find(struct vim_container *c, dma_addr_t start,
@@ -104,6 +151,7 @@ struct vim_dma *vim_dma_find(struct vim_container *c, dma_addr_t start,
 int vim_ioctl_map(struct vim_container *c, unsigned long arg);
 int vim_ioctl_unmap(struct vim_container *c, unsigned long arg);
 void vim_dma_remove_all(struct vim_container *c);
+void vim_dma_unpin_all(struct vim_container *c);
 int vim_dma_pin(struct vim_dma *dma);
 int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma);
 int vim_pin_pages(void *iommu_data, struct iommu_group *group,

@@ -58,6 +58,19 @@ static unsigned long vim_dma_npages(struct vim_dma *dma)
 	return dma->size >> PAGE_SHIFT;
 }
 
+/* Charge (or uncharge) @n pages to the task that made the mapping. */
+static int vim_dma_account(struct vim_dma *dma, unsigned long n, bool inc)
+{
+	int ret;
+
+	if (!n)
+		return 0;
+	mmap_write_lock(dma->mm);
+	ret = __account_locked_vm(dma->mm, n, inc, dma->task, dma->lock_cap);
+	mmap_write_unlock(dma->mm);
+	return ret;
+}
+
 /* Pages of this mapping currently charged to dma->mm->locked_vm. */
 static unsigned long vim_dma_charged(struct vim_dma *dma)
 {
@@ -99,25 +112,53 @@ int vim_dma_pin(struct vim_dma *dma)
 
 	if (dma->pages)
 		return 0;
-	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages)
-		return -ENOMEM;
-	/* emulated pins already charged stay charged, covered by pages[] */
-	ret = account_locked_vm(dma->mm, n - dma->nr_vpins, true);
+	if (n > VIM_MAX_MAP_PAGES)
+		return -E2BIG;
+	/*
+	 * Charge before allocating: RLIMIT_MEMLOCK bounds the page array.
+	 * Emulated pins already charged stay charged, covered by pages[].
+	 */
+	ret = vim_dma_account(dma, n - dma->nr_vpins, true);
 	if (ret)
-		goto out_free;
+		return ret;
+	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages) {
+		ret = -ENOMEM;
+		goto out_unaccount;
+	}
 	ret = vim_pin_range(dma->mm, dma->vaddr, n, dma->prot & IOMMU_WRITE,
 			    pages);
 	if (ret)
-		goto out_unaccount;
+		goto out_free;
 	dma->pages = pages;
 	return 0;
 
-out_unaccount:
-	account_locked_vm(dma->mm, n - dma->nr_vpins, false);
 out_free:
 	kvfree(pages);
+out_unaccount:
+	vim_dma_account(dma, n - dma->nr_vpins, false);
 	return ret;
+}
+
+/* Drop the long-term pins of @dma (no domain maps it any more). */
+static void vim_dma_unpin(struct vim_dma *dma)
+{
+	if (!dma->pages)
+		return;
+	unpin_user_pages_dirty_lock(dma->pages, vim_dma_npages(dma),
+				    dma->prot & IOMMU_WRITE);
+	vim_dma_account(dma, vim_dma_npages(dma) - dma->nr_vpins, false);
+	kvfree(dma->pages);
+	dma->pages = NULL;
+}
+
+/* The container has no IOMMU domain: the pins that only served one go. */
+void vim_dma_unpin_all(struct vim_container *c)
+{
+	struct rb_node *n;
+
+	for (n = rb_first(&c->dma_tree); n; n = rb_next(n))
+		vim_dma_unpin(rb_entry(n, struct vim_dma, node));
 }
 
 /* Map the pinned pages of @dma into @d, one call per contiguous run. */
@@ -167,8 +208,9 @@ static void vim_dma_free(struct vim_container *c, struct vim_dma *dma)
 					    dirty);
 		kvfree(dma->pages);
 	}
-	account_locked_vm(dma->mm, vim_dma_charged(dma), false);
+	vim_dma_account(dma, vim_dma_charged(dma), false);
 	mmdrop(dma->mm);
+	put_task_struct(dma->task);
 	rb_erase(&dma->node, &c->dma_tree);
 	c->dma_count--;
 	kfree(dma);
@@ -210,6 +252,9 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 		prot |= IOMMU_WRITE;
 
 	mutex_lock(&c->lock);
+	ret = -ENODEV;
+	if (c->dead)
+		goto out;
 	pgmask = vim_pgmask(c);
 	ret = -EINVAL;
 	if (!prot || !map.size || (map.size | map.iova | map.vaddr) & pgmask)
@@ -218,6 +263,9 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 	    map.vaddr != (unsigned long)map.vaddr ||
 	    map.iova + map.size - 1 < map.iova ||
 	    map.vaddr + map.size - 1 < map.vaddr)
+		goto out;
+	ret = -E2BIG;
+	if ((map.size >> PAGE_SHIFT) > VIM_MAX_MAP_PAGES)
 		goto out;
 	ret = -EEXIST;
 	if (vim_dma_find(c, map.iova, map.size))
@@ -242,6 +290,8 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 	dma->prot = prot;
 	dma->mm = current->mm;
 	mmgrab(dma->mm);
+	dma->task = get_task_struct(current->group_leader);
+	dma->lock_cap = capable(CAP_IPC_LOCK);
 	xa_init(&dma->vpins);
 
 	if (!list_empty(&c->domains)) {
@@ -266,11 +316,10 @@ out_unmap:
 			break;
 		iommu_unmap(d->domain, dma->iova, dma->size);
 	}
-	unpin_user_pages(dma->pages, vim_dma_npages(dma));
-	account_locked_vm(dma->mm, vim_dma_npages(dma), false);
-	kvfree(dma->pages);
+	vim_dma_unpin(dma);
 out_drop:
 	mmdrop(dma->mm);
+	put_task_struct(dma->task);
 	kfree(dma);
 out:
 	mutex_unlock(&c->lock);
@@ -313,6 +362,10 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 	size = unmap.size;
 
 	mutex_lock(&c->lock);
+	if (c->dead) {
+		ret = -ENODEV;
+		goto out;
+	}
 	pgmask = vim_pgmask(c);
 	if (iova & pgmask)
 		goto out;
@@ -339,19 +392,33 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 		if (!c->v2 && dma->iova < iova)
 			break;
 		if (dma->nr_vpins) {
-			/* the device unpins from its callback: drop our lock */
+			dma_addr_t n_iova = dma->iova;
+			size_t n_size = dma->size;
+
+			/*
+			 * The device unpins from its callback: drop our lock.
+			 * Pages a device still holds are never freed under it
+			 * (a later unpin would hit a new mapping): after a few
+			 * rounds the unmap stops there with -EBUSY.
+			 */
 			if (dma == last_notified && ++tries > 10) {
-				pr_warn_ratelimited("vfio_iommu_mdev: device kept pins at %pad past dma_unmap; released\n",
-						    &dma->iova);
-			} else {
-				if (dma != last_notified)
-					tries = 0;
-				last_notified = dma;
-				mutex_unlock(&c->lock);
-				vim_notify_unmap(c, dma->iova, dma->size);
-				mutex_lock(&c->lock);
-				continue;
+				pr_warn_ratelimited("vfio_iommu_mdev: a device keeps pins at %pad past dma_unmap; unmap refused (EBUSY)\n",
+						    &n_iova);
+				ret = -EBUSY;
+				break;
 			}
+			if (dma != last_notified)
+				tries = 0;
+			last_notified = dma;
+			mutex_unlock(&c->lock);
+			/* dma may be freed by another unmap from here on */
+			vim_notify_unmap(c, n_iova, n_size);
+			mutex_lock(&c->lock);
+			if (c->dead) {
+				ret = -ENODEV;
+				break;
+			}
+			continue;
 		}
 		unmapped += dma->size;
 		vim_dma_free(c, dma);
@@ -388,7 +455,7 @@ static int vim_pin_one(struct vim_container *c, dma_addr_t iova, int prot,
 	if (!vp)
 		return -ENOMEM;
 	if (!dma->pages) {
-		ret = account_locked_vm(dma->mm, 1, true);
+		ret = vim_dma_account(dma, 1, true);
 		if (ret)
 			goto out_free;
 	}
@@ -408,7 +475,7 @@ static int vim_pin_one(struct vim_container *c, dma_addr_t iova, int prot,
 
 out_unaccount:
 	if (!dma->pages)
-		account_locked_vm(dma->mm, 1, false);
+		vim_dma_account(dma, 1, false);
 out_free:
 	kfree(vp);
 	return ret;
@@ -431,7 +498,7 @@ static void vim_unpin_one(struct vim_container *c, dma_addr_t iova)
 	kfree(vp);
 	dma->nr_vpins--;
 	if (!dma->pages)
-		account_locked_vm(dma->mm, 1, false);
+		vim_dma_account(dma, 1, false);
 }
 
 int vim_pin_pages(void *iommu_data, struct iommu_group *group,

@@ -15,6 +15,7 @@
  * reference or a flag, and the attach happens after the walk returns.
  */
 #include <linux/device.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
@@ -33,6 +34,13 @@ struct vim_record {
 	struct device *mdev_dev;		/* not referenced: parent owns */
 	struct device *iommu_dev;		/* get_device() reference */
 	const struct vfio_iommu_mdev_ops *ops;
+	/*
+	 * The physical group our container holds for this mdev while the
+	 * mdev's VFIO group is attached to a container of ours; NULL when
+	 * it is in no container, or in one another backend serves.  Not a
+	 * reference: the vim_vgroup holds one and clears this on detach.
+	 */
+	struct vim_pgroup *pg;
 };
 
 static struct vim_record *vim_record_find(struct device *mdev_dev)
@@ -88,6 +96,45 @@ void vfio_iommu_mdev_clear_iommu_device(struct device *mdev_dev)
 }
 EXPORT_SYMBOL_GPL(vfio_iommu_mdev_clear_iommu_device);
 
+/*
+ * May the mdev be opened and used?  Only while its VFIO group is in a
+ * container served by this backend that holds the parent's whole physical
+ * group attached to its domain.  Anything else (a container another
+ * backend serves after ours refused the group, or that another backend
+ * took first; a revoked group) is refused: -EPERM, logged.
+ */
+int vfio_iommu_mdev_usable(struct device *mdev_dev)
+{
+	const char *why = NULL;
+	struct vim_record *r;
+	int ret = 0, gid = -1;
+
+	mutex_lock(&vim_global_lock);
+	r = vim_record_find(mdev_dev);
+	if (!r) {
+		why = "it has no physical device recorded";
+	} else {
+		struct iommu_group *g = iommu_group_get(r->iommu_dev);
+
+		if (g) {
+			gid = iommu_group_id(g);
+			iommu_group_put(g);
+		}
+		if (!r->pg)
+			why = "its VFIO container is not served by vfio_iommu_mdev";
+		else if (r->pg->revoked || !r->pg->domain)
+			why = "its physical group was revoked from its container";
+	}
+	mutex_unlock(&vim_global_lock);
+	if (why) {
+		dev_warn_ratelimited(mdev_dev, "vfio_iommu_mdev: mdev refused (IOMMU group %d of its parent): %s; load vfio_iommu_mdev after vfio_iommu_type1 (docs/architecture.md)\n",
+				     gid, why);
+		ret = -EPERM;
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vfio_iommu_mdev_usable);
+
 void vim_records_exit(void)
 {
 	/* parents hold a module reference on us: nothing can be left */
@@ -103,6 +150,44 @@ static int vim_walk_first_dev(struct device *dev, void *data)
 
 	*out = get_device(dev);
 	return 1;		/* stop */
+}
+
+/* A member bound to a driver that does DMA of its own (not VFIO's). */
+static int vim_walk_kernel_driver(struct device *dev, void *data)
+{
+	struct device **out = data;
+	struct device_driver *drv = READ_ONCE(dev->driver);
+
+	if (!drv || !dev_is_pci(dev) || to_pci_driver(drv)->driver_managed_dma)
+		return 0;
+	*out = get_device(dev);
+	return 1;		/* stop */
+}
+
+/*
+ * Say why the DMA ownership of @group could not be claimed (@ret): a
+ * member bound to a kernel driver, or another owner (vfio-pci in another
+ * VFIO container, iommufd).  Walks only to collect; the device lock is
+ * taken after the walk (driver binding takes it before the group's).
+ */
+static void vim_explain_claim(struct device *dev, struct iommu_group *group,
+			      int ret)
+{
+	struct device *kdev = NULL;
+
+	if (ret == -EPERM)
+		iommu_group_for_each_dev(group, &kdev, vim_walk_kernel_driver);
+	if (kdev) {
+		device_lock(kdev);
+		dev_info_ratelimited(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d: a member (%s) is bound to a kernel driver (%s); unbind it or bind it to vfio-pci or vfio-mdev-pci\n",
+				     iommu_group_id(group), dev_name(kdev),
+				     kdev->driver ? kdev->driver->name : "gone");
+		device_unlock(kdev);
+		put_device(kdev);
+	} else {
+		dev_info_ratelimited(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d (%d): another user owns it (a vfio-pci member in another VFIO container, or iommufd); close that user first\n",
+				     iommu_group_id(group), ret);
+	}
 }
 
 /* ---- domains ---- */
@@ -226,6 +311,9 @@ attached:
 
 out_detach:
 	iommu_detach_group(dom, pg->group);
+	/* the first domain: what replay pinned serves no domain */
+	if (list_empty(&c->domains))
+		vim_dma_unpin_all(c);
 out_domain:
 	iommu_domain_free(dom);
 out_free:
@@ -287,21 +375,21 @@ static struct vim_pgroup *vim_pgroup_get(struct vim_container *c,
 
 	if (pg) {
 		if (pg->owner != c) {
-			dev_info(dev, "vfio_iommu_mdev: IOMMU group %d is in use by another VFIO container\n",
-				 iommu_group_id(group));
+			dev_info_ratelimited(dev, "vfio_iommu_mdev: IOMMU group %d is in use by another VFIO container\n",
+					     iommu_group_id(group));
 			return ERR_PTR(-EBUSY);
 		}
 		if (pg->revoked) {
-			dev_info(dev, "vfio_iommu_mdev: IOMMU group %d was revoked from this container; close its mdevs first\n",
-				 iommu_group_id(group));
+			dev_info_ratelimited(dev, "vfio_iommu_mdev: IOMMU group %d was revoked from this container; close its mdevs first\n",
+					     iommu_group_id(group));
 			return ERR_PTR(-EBUSY);
 		}
 		kref_get(&pg->kref);
 		return pg;
 	}
 	if (!vim_allow_unsafe_interrupts && !vim_group_msi_isolated(group)) {
-		dev_warn(dev, "vfio_iommu_mdev: no interrupt remapping for IOMMU group %d; load with allow_unsafe_interrupts=1 to allow it\n",
-			 iommu_group_id(group));
+		dev_warn_ratelimited(dev, "vfio_iommu_mdev: no interrupt remapping for IOMMU group %d; load with allow_unsafe_interrupts=1 to allow it\n",
+				     iommu_group_id(group));
 		return ERR_PTR(-EPERM);
 	}
 	pg = kzalloc(sizeof(*pg), GFP_KERNEL);
@@ -313,14 +401,10 @@ static struct vim_pgroup *vim_pgroup_get(struct vim_container *c,
 	iommu_group_ref_get(group);
 	if (claim) {
 		ret = iommu_group_claim_dma_owner(group, pg);
-		if (ret == -EPERM)
-			dev_info(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d: a member is bound to a kernel driver; unbind it or bind it to vfio-pci or vfio-mdev-pci\n",
-				 iommu_group_id(group));
-		else if (ret)
-			dev_info(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d (%d): it is in use elsewhere\n",
-				 iommu_group_id(group), ret);
-		if (ret)
+		if (ret) {
+			vim_explain_claim(dev, group, ret);
 			goto out_free;
+		}
 		pg->claimed = true;
 	}
 	ret = vim_pgroup_attach(c, pg, dev);
@@ -393,6 +477,8 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 		} else if (rec) {
 			vg->pg = vim_pgroup_get(c, pgroup, pdev, true);
 			vg->mdev_dev = get_device(dev);
+			if (!IS_ERR(vg->pg))
+				rec->pg = vg->pg;
 		}
 		/* no record: a classic mdev, type1's emulated contract */
 	}
@@ -431,8 +517,8 @@ static void vim_pgroup_revoke(struct vim_container *c, struct vim_pgroup *pg)
 		if (vg->pg != pg || !vg->mdev_dev)
 			continue;
 		rec = vim_record_find(vg->mdev_dev);
-		dev_warn(vg->mdev_dev, "vfio_iommu_mdev: the vfio-pci group %d left its container first; this mdev's DMA is revoked until it is closed\n",
-			 iommu_group_id(pg->group));
+		dev_warn_ratelimited(vg->mdev_dev, "vfio_iommu_mdev: the vfio-pci group %d left its container first; this mdev's DMA is revoked until it is closed\n",
+				     iommu_group_id(pg->group));
 		if (rec && rec->ops && rec->ops->revoke)
 			rec->ops->revoke(vg->mdev_dev);
 	}
@@ -455,34 +541,21 @@ void vim_detach_group(void *iommu_data, struct iommu_group *group)
 		if (vg->type == VIM_GROUP_IOMMU &&
 		    kref_read(&vg->pg->kref) > 1)
 			vim_pgroup_revoke(c, vg->pg);
-		if (vg->pg->revoked && vg->mdev_dev) {
+		if (vg->mdev_dev) {
 			struct vim_record *rec = vim_record_find(vg->mdev_dev);
 
-			if (rec && rec->ops && rec->ops->restore)
+			if (rec)
+				rec->pg = NULL;
+			if (rec && vg->pg->revoked && rec->ops &&
+			    rec->ops->restore)
 				rec->ops->restore(vg->mdev_dev);
 		}
 		kref_put(&vg->pg->kref, vim_pgroup_release);
 		mutex_unlock(&vim_global_lock);
 	}
 	/* no IOMMU domain left: the pins that only served it go */
-	if (list_empty(&c->domains)) {
-		struct rb_node *n;
-
-		for (n = rb_first(&c->dma_tree); n; n = rb_next(n)) {
-			struct vim_dma *dma = rb_entry(n, struct vim_dma,
-						       node);
-
-			if (!dma->pages)
-				continue;
-			unpin_user_pages_dirty_lock(dma->pages, dma->size >>
-						    PAGE_SHIFT,
-						    dma->prot & IOMMU_WRITE);
-			account_locked_vm(dma->mm, (dma->size >> PAGE_SHIFT) -
-					  dma->nr_vpins, false);
-			kvfree(dma->pages);
-			dma->pages = NULL;
-		}
-	}
+	if (list_empty(&c->domains))
+		vim_dma_unpin_all(c);
 	put_device(vg->mdev_dev);
 	kfree(vg);
 out:

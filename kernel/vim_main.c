@@ -28,30 +28,26 @@ static void *vim_open(unsigned long arg)
 
 	if (arg != VFIO_TYPE1_IOMMU && arg != VFIO_TYPE1v2_IOMMU)
 		return ERR_PTR(-EINVAL);
-	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
-	if (!c)
-		return ERR_PTR(-ENOMEM);
-	mutex_init(&c->lock);
-	init_rwsem(&c->dev_lock);
-	c->v2 = arg == VFIO_TYPE1v2_IOMMU;
-	c->dma_tree = RB_ROOT;
-	INIT_LIST_HEAD(&c->domains);
-	INIT_LIST_HEAD(&c->vgroups);
-	INIT_LIST_HEAD(&c->devices);
-	return c;
+	c = vim_container_alloc(arg == VFIO_TYPE1v2_IOMMU);
+	return c ? c : ERR_PTR(-ENOMEM);
 }
 
-/* The core detached every group before; drop what the mappings hold. */
+/*
+ * The core detached every group before; drop what the mappings hold.  A
+ * container ioctl that raced in (the core gives it no lock) finds the
+ * state dead and fails with -ENODEV; the memory goes once no task can
+ * reach it (vim_life.c).
+ */
 static void vim_release(void *iommu_data)
 {
 	struct vim_container *c = iommu_data;
 
 	mutex_lock(&c->lock);
 	WARN_ON(!list_empty(&c->vgroups) || !list_empty(&c->domains));
+	c->dead = true;
 	vim_dma_remove_all(c);
 	mutex_unlock(&c->lock);
-	mutex_destroy(&c->lock);
-	kfree(c);
+	vim_container_retire(c);
 }
 
 static long vim_check_extension(struct vim_container *c, unsigned long ext)
@@ -67,7 +63,7 @@ static long vim_check_extension(struct vim_container *c, unsigned long ext)
 		if (!c)
 			return 0;
 		mutex_lock(&c->lock);
-		ret = vim_cache_coherent(c);
+		ret = !c->dead && vim_cache_coherent(c);
 		mutex_unlock(&c->lock);
 		return ret;
 	default:
@@ -124,6 +120,10 @@ static long vim_ioctl_get_info(struct vim_container *c, unsigned long arg)
 		return -EINVAL;
 
 	mutex_lock(&c->lock);
+	if (c->dead) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
 	info.flags = VFIO_IOMMU_INFO_PGSIZES;
 	info.iova_pgsizes = vim_pgsize_bitmap(c);
 	ret = vim_ranges_get(c, &rs);
@@ -177,24 +177,39 @@ out:
 	return ret;
 }
 
+/*
+ * The core may call this without any lock, with state that release() is
+ * tearing down, with NULL (it cleared the pointer after loading the
+ * driver) or with another backend's state: vim_container_get() first,
+ * before anything that can sleep (vim_life.c).
+ */
 static long vim_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
 {
 	struct vim_container *c = iommu_data;
+	long ret;
 
-	if (cmd == VFIO_CHECK_EXTENSION)
-		return vim_check_extension(c, arg);
-	if (!c)
+	if (!c && cmd == VFIO_CHECK_EXTENSION)
+		return vim_check_extension(NULL, arg);
+	if (!c || !vim_container_get(c))
 		return -EINVAL;
 	switch (cmd) {
+	case VFIO_CHECK_EXTENSION:
+		ret = vim_check_extension(c, arg);
+		break;
 	case VFIO_IOMMU_GET_INFO:
-		return vim_ioctl_get_info(c, arg);
+		ret = vim_ioctl_get_info(c, arg);
+		break;
 	case VFIO_IOMMU_MAP_DMA:
-		return vim_ioctl_map(c, arg);
+		ret = vim_ioctl_map(c, arg);
+		break;
 	case VFIO_IOMMU_UNMAP_DMA:
-		return vim_ioctl_unmap(c, arg);
+		ret = vim_ioctl_unmap(c, arg);
+		break;
 	default:
-		return -ENOTTY;
+		ret = -ENOTTY;
 	}
+	vim_container_put(c);
+	return ret;
 }
 
 static void vim_register_device(void *iommu_data, struct vfio_device *vdev)
@@ -247,12 +262,20 @@ static const struct vim_iommu_driver_ops vim_ops = {
 
 static int __init vim_init(void)
 {
-	return vfio_register_iommu_driver(&vim_ops);
+	int ret = vim_life_init();
+
+	if (ret)
+		return ret;
+	ret = vfio_register_iommu_driver(&vim_ops);
+	if (ret)
+		vim_life_exit();
+	return ret;
 }
 
 static void __exit vim_exit(void)
 {
 	vfio_unregister_iommu_driver(&vim_ops);
+	vim_life_exit();
 	vim_records_exit();
 }
 

@@ -44,6 +44,10 @@ static int vmp_open_device(struct vfio_device *vdev)
 	struct vfio_pci_core_device *core = &vmp_of(vdev)->core;
 	int ret;
 
+	/* only in a container of ours that holds the parent's group */
+	ret = vfio_iommu_mdev_usable(vdev->dev);
+	if (ret)
+		return ret;
 	if (vmp_revoked(vdev))
 		return -ENODEV;
 	ret = vfio_pci_core_enable(core);

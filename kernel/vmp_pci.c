@@ -13,31 +13,55 @@
 
 #include "vmp.h"
 
+/*
+ * A VF whose PF is bound to a VFIO driver (driver_managed_dma: vfio-pci,
+ * its variants, us): the PF's user sets a VF token that vfio-pci checks
+ * before a VF may be opened.  We do not take part in that bookkeeping, so
+ * such VFs are refused.  Called under the VF's device lock at probe; the
+ * PF's driver cannot go away while its VFs exist.
+ */
+static struct pci_driver *vmp_pf_user_owned(struct pci_dev *pdev)
+{
+	struct pci_driver *drv;
+
+	if (!pdev->is_virtfn)
+		return NULL;
+	drv = READ_ONCE(pci_physfn(pdev)->driver);
+	return drv && drv->driver_managed_dma ? drv : NULL;
+}
+
 static int vmp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct iommu_group *group;
+	struct pci_driver *pf_drv;
 	struct vmp_parent *parent;
 	int ret;
 
 	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL) {
-		pci_info(pdev, "%s: not a type 0 (endpoint) header; bridges cannot be mdev parents\n",
-			 VMP_DRIVER_NAME);
+		dev_info_ratelimited(&pdev->dev, "%s: not a type 0 (endpoint) header; bridges cannot be mdev parents\n",
+				     VMP_DRIVER_NAME);
 		return -EINVAL;
 	}
 	if (pci_num_vf(pdev)) {
-		pci_warn(pdev, "%s: cannot bind to a PF with SR-IOV enabled; write 0 to sriov_numvfs first\n",
-			 VMP_DRIVER_NAME);
+		dev_warn_ratelimited(&pdev->dev, "%s: cannot bind to a PF with SR-IOV enabled; write 0 to sriov_numvfs first\n",
+				     VMP_DRIVER_NAME);
 		return -EBUSY;
 	}
+	pf_drv = vmp_pf_user_owned(pdev);
+	if (pf_drv) {
+		dev_warn_ratelimited(&pdev->dev, "%s: a VF whose PF is bound to %s needs the PF owner's VF token, which this driver does not enforce; bind the VF to vfio-pci instead\n",
+				     VMP_DRIVER_NAME, pf_drv->name);
+		return -EPERM;
+	}
 	if ((pdev->class >> 8) == PCI_CLASS_DISPLAY_VGA) {
-		pci_info(pdev, "%s: VGA devices are not supported; use vfio-pci\n",
-			 VMP_DRIVER_NAME);
+		dev_info_ratelimited(&pdev->dev, "%s: VGA devices are not supported; use vfio-pci\n",
+				     VMP_DRIVER_NAME);
 		return -EINVAL;
 	}
 	group = iommu_group_get(&pdev->dev);
 	if (!group) {
-		pci_info(pdev, "%s: no IOMMU group; boot with the IOMMU enabled (intel_iommu=on or amd_iommu=on)\n",
-			 VMP_DRIVER_NAME);
+		dev_info_ratelimited(&pdev->dev, "%s: no IOMMU group; boot with the IOMMU enabled (intel_iommu=on or amd_iommu=on)\n",
+				     VMP_DRIVER_NAME);
 		return -ENODEV;
 	}
 	iommu_group_put(group);

@@ -196,6 +196,17 @@ long vt_sysfs_long(const char *path)
 	return r < 0 ? r : strtol(buf, NULL, 0);
 }
 
+long vt_wait_long(const char *path, long want, int ms)
+{
+	long v = vt_sysfs_long(path);
+
+	for (; v != want && ms > 0; ms -= 50) {
+		usleep(50000);
+		v = vt_sysfs_long(path);
+	}
+	return v;
+}
+
 int vt_container_open(void)
 {
 	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);

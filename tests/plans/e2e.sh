@@ -1,8 +1,10 @@
 # Plan "e2e": Debian's own QEMU 7.2 and mdevctl, unmodified, run in the
 # guest from the host's root file system (9p, read-only) against our modules.
 BED_TIMEOUT=300
+# As on a real host: type1 is loaded, ours registers after it.
 setup modprobe vfio-pci
 setup modprobe e1000
+setup modprobe vfio_iommu_type1
 setup modprobe vfio_iommu_mdev
 setup modprobe vfio_mdev_pci
 setup host_mount

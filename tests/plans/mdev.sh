@@ -1,12 +1,16 @@
-# Plan "mdev": vfio_iommu_mdev loaded in place of vfio_iommu_type1, the
-# stock-stack cases again on it, then vfio_mdev_pci.
+# Plan "mdev": as on a real host, vfio_iommu_type1 is loaded, then
+# vfio_iommu_mdev registers after it (so the VFIO core asks ours first and
+# falls back to type1 when ours refuses); the stock-stack cases again on
+# ours, then vfio_mdev_pci.
+export VT_TYPE1=before
 setup modprobe vfio-pci
 setup modprobe e1000
+setup modprobe vfio_iommu_type1
 setup modprobe vfio_iommu_mdev
 setup modprobe vfio_mdev_pci
 setup modprobe vim_classic
-t "backend loaded instead of vfio_iommu_type1" \
-	sh -c '! grep -q "^vfio_iommu_type1 " /proc/modules && grep -q "^vfio_iommu_mdev " /proc/modules'
+t "both backends loaded, ours last" \
+	sh -c 'grep -q "^vfio_iommu_type1 " /proc/modules && grep -q "^vfio_iommu_mdev " /proc/modules'
 type1_abi_cases "ours: "
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
@@ -18,6 +22,8 @@ t "mdev: siblings in one container, second closes first" /bed/vt mdev.shared_one
 t "mdev: siblings in two containers refused (EBUSY)" /bed/vt mdev.shared_two "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: vfio-pci sibling then mdev, one container; reverse EPERM" /bed/vt mdev.mixed_one "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: vfio-pci sibling and mdev in two containers refused" /bed/vt mdev.mixed_two "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: a group-mate's mdev in a second VM cannot open nor touch A's memory (both roles)" \
+	/bed/vt mdev.isolation "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: a kernel driver in the group refuses the container; none binds while open" \
 	/bed/vt mdev.kdrv "$EDU_KDRV" "$NIC_KDRV"
 t "mdev: parent cannot be opened as a plain VFIO device (singleton)" /bed/vt mdev.host_open "$EDU_SINGLE"

@@ -118,20 +118,50 @@ static int mdev_works(const char *bdf, const char *uuid, uint32_t seed)
 }
 
 /*
- * Mdev @uuid's group in a new container: VFIO_SET_IOMMU fails with @err and
- * no device fd can be had.  Everything opened is closed again.
+ * Is vfio_iommu_type1 loaded next to ours?  The plan says so in VT_TYPE1
+ * ("before": registered before ours, so ours is asked first; "after":
+ * registered last, so type1 serves every new container; unset or "none").
+ */
+static int type1_loaded(void)
+{
+	const char *e = getenv("VT_TYPE1");
+
+	return e && strcmp(e, "none");
+}
+
+/*
+ * Mdev @uuid's group in a new container, refused by our backend with @err.
+ * Without type1, VFIO_SET_IOMMU fails with @err and no device fd can be
+ * had (EINVAL).  With type1 loaded, type1 takes the container (it accepts
+ * any emulated group), and the mdev refuses to open: EPERM, with a log
+ * line naming the mdev's physical group and the reason.
  */
 static int mdev_refused(const char *uuid, int err)
 {
-	int gfd, cfd;
+	char msg[96];
+	int gfd, cfd, r;
 
 	gfd = vt_group_open(vt_mdev_group(uuid));
 	VT_OK(gfd);
 	cfd = vt_container_open();
 	VT_OK(cfd);
 	VT_OK(vt_group_set_container(gfd, cfd));
-	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), err);
-	VT_ERRNO(vt_device_open(gfd, uuid), EINVAL);
+	r = vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU);
+	if (type1_loaded()) {
+		VT_OK(r);
+		r = vt_device_open(gfd, uuid);
+		if (r >= 0)
+			close(r);
+		VT_ERRNO(r, EPERM);
+		snprintf(msg, sizeof(msg), "%s: vfio_iommu_mdev: mdev refused",
+			 uuid);
+		VT_ASSERT(vt_klog_contains(msg, "not served by vfio_iommu_mdev"),
+			  "no '%s ... not served by vfio_iommu_mdev' in the kernel log",
+			  msg);
+	} else {
+		VT_ERRNO(r, err);
+		VT_ERRNO(vt_device_open(gfd, uuid), EINVAL);
+	}
 	close(gfd);
 	close(cfd);
 	return 0;
@@ -405,6 +435,129 @@ static int t_mixed_two(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The attacker's side: mdev @uuid in a new container of its own.  The
+ * open must be refused with EPERM.  Should it succeed, the device is used
+ * as an attacker would: DMA from @secret_iova to @secret_iova + PG, IOVAs
+ * that only the victim's container maps.  Returns 0 if refused with
+ * EPERM, 2 if it opened (the caller checks the victim's memory first).
+ */
+static int attack_with_mdev(const char *uuid, uint64_t secret_iova)
+{
+	struct vt_dev b;
+	int r;
+
+	r = vt_dev_open(&b, -1, vt_mdev_group(uuid), uuid,
+			VFIO_TYPE1v2_IOMMU);
+	if (r == 0) {
+		vt_enable_bus_master(&b);
+		r = edu_roundtrip(&b, secret_iova, secret_iova + PG, LEN);
+		VT_NOTE("attacker's mdev %s opened; its DMA returned %d",
+			uuid, r);
+		vt_dev_close(&b);
+		return 2;
+	}
+	VT_ERRNO(r, EPERM);
+	return 0;
+}
+
+/*
+ * mdev.isolation PCI MDEV: the issue-9 attack.  VM A: the vfio-pci device
+ * PCI in container A with a secret at IOVA 0x100000 and a clean page at
+ * 0x101000.  VM B: the mdev of its group-mate MDEV in container B, with
+ * whatever backends are loaded: refused at open (EPERM), and A's pages are
+ * byte for byte what A put there; A's own DMA still works.  Then the
+ * reverse roles: the mdev in A (ours must serve it), the vfio-pci sibling
+ * refused by the core's ownership claim (EPERM), A's pages intact.
+ */
+static int t_isolation(int argc, char **argv)
+{
+	uint8_t *secret = vt_alloc(PG), *clean = vt_alloc(PG);
+	uint8_t want[PG];
+	struct vt_dev a;
+	int gfd, cfd, i, opened;
+
+	VT_ASSERT(argc == 3 && secret && clean, "usage / alloc");
+	mdev_remove_all();
+	if (make_mdev(argv[2], UUID_B))
+		return 1;
+	vt_fill(secret, PG, 0x5ec4e7);
+	memcpy(want, secret, PG);
+
+	/* A: vfio-pci; B: the sibling's mdev */
+	if (open_pci(&a, -1, argv[1]))
+		return 1;
+	VT_OK(vt_map(a.cfd, secret, 0x100000, PG));
+	VT_OK(vt_map(a.cfd, clean, 0x101000, PG));
+	opened = attack_with_mdev(UUID_B, 0x100000);
+	VT_ASSERT(!memcmp(secret, want, PG), "A's secret changed");
+	for (i = 0; i < PG; i++)
+		VT_ASSERT(!clean[i], "A's clean page written at byte %d: B's device read A's secret",
+			  i);
+	VT_ASSERT(!opened, "the attacker's mdev opened in a second container");
+	if (dma_check(&a, 0x400000, 81))
+		return 1;
+	VT_NOTE("mdev of a group-mate refused; A's memory untouched; A works");
+	vt_dev_close(&a);
+	VT_OK(vt_pci_bind(argv[1], ""));
+
+	if (!getenv("VT_TYPE1") || strcmp(getenv("VT_TYPE1"), "after")) {
+		/* A: the mdev; B: the vfio-pci sibling */
+		if (open_mdev(&a, -1, UUID_B))
+			return 1;
+		VT_OK(vt_map(a.cfd, secret, 0x100000, PG));
+		VT_OK(vt_map(a.cfd, clean, 0x101000, PG));
+		VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+		gfd = vt_group_open(vt_pci_group(argv[1]));
+		VT_OK(gfd);
+		cfd = vt_container_open();
+		VT_OK(cfd);
+		VT_ERRNO(vt_group_set_container(gfd, cfd), EPERM);
+		VT_ASSERT(vt_device_open(gfd, argv[1]) < 0,
+			  "vfio-pci sibling opened while the mdev holds its group");
+		close(gfd);
+		close(cfd);
+		VT_ASSERT(!memcmp(secret, want, PG), "A's secret changed");
+		for (i = 0; i < PG; i++)
+			VT_ASSERT(!clean[i], "A's clean page written at byte %d",
+				  i);
+		if (dma_check(&a, 0x400000, 82))
+			return 1;
+		VT_NOTE("vfio-pci group-mate refused; A's memory untouched");
+		vt_dev_close(&a);
+		VT_OK(vt_pci_bind(argv[1], ""));
+	}
+	VT_OK(vt_mdev_remove(UUID_B));
+	vt_free(secret, PG);
+	vt_free(clean, PG);
+	return 0;
+}
+
+/*
+ * mdev.unserved BDF: type1 serves every new container (it was registered
+ * after ours): the mdev's group joins a type1 container, and the mdev
+ * refuses to open (EPERM) with a log line that names the mdev, its
+ * physical group and what to do.
+ */
+static int t_unserved(int argc, char **argv)
+{
+	char msg[128];
+
+	VT_ASSERT(argc == 2, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[1], UUID_A))
+		return 1;
+	if (mdev_refused(UUID_A, EPERM))
+		return 1;
+	snprintf(msg, sizeof(msg), "(IOMMU group %d of its parent)",
+		 vt_pci_group(argv[1]));
+	VT_ASSERT(vt_klog_contains(msg, "load vfio_iommu_mdev after vfio_iommu_type1"),
+		  "the log line does not name group and remedy: '%s'", msg);
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
 /* @bdf is bound to @want ("" for none). */
 static int expect_driver(const char *bdf, const char *want)
 {
@@ -596,12 +749,14 @@ static int t_rmmod_open(int argc, char **argv)
 		return 1;
 	VT_ERRNO(syscall(SYS_delete_module, "vfio_mdev_pci", O_NONBLOCK) ?
 		 -errno : 0, EWOULDBLOCK);
+	/* the core's reference and the container state's own */
 	refs = vt_sysfs_long(refcnt);
-	VT_ASSERT(refs == base + 1, "backend refcnt %ld with a container set, idle %ld",
+	VT_ASSERT(refs == base + 2, "backend refcnt %ld with a container set, idle %ld",
 		  refs, base);
 	vt_dev_close(&d);
-	refs = vt_sysfs_long(refcnt);
-	VT_ASSERT(refs == base, "backend refcnt %ld after close, idle %ld",
+	/* the state is freed after an RCU Tasks grace period */
+	refs = vt_wait_long(refcnt, base, 10000);
+	VT_ASSERT(refs == base, "backend refcnt %ld 10 s after close, idle %ld",
 		  refs, base);
 	VT_OK(syscall(SYS_delete_module, "vfio_mdev_pci", O_NONBLOCK) ?
 	      -errno : 0);
@@ -643,7 +798,8 @@ static int t_final(int argc, char **argv)
 	while ((e = readdir(dir)))
 		holders += e->d_name[0] != '.';
 	closedir(dir);
-	refs = vt_sysfs_long("/sys/module/vfio_iommu_mdev/refcnt");
+	refs = vt_wait_long("/sys/module/vfio_iommu_mdev/refcnt", holders,
+			    10000);
 	VT_ASSERT(refs == holders, "backend refcnt %ld, %ld dependent modules: a container leaked",
 		  refs, holders);
 	for (i = 1; i < argc; i++) {
@@ -667,5 +823,7 @@ const struct vt_case mdev_cases[] = {
 	{ "gone_open", t_gone_open, "BDF unbind|remove|mdev" },
 	{ "rmmod_open", t_rmmod_open, "BDF" },
 	{ "refuse", t_refuse, "BRIDGE_BDF" },
+	{ "isolation", t_isolation, "PCI_BDF MDEV_BDF" },
+	{ "unserved", t_unserved, "BDF" },
 	{ NULL, NULL, NULL },
 };
