@@ -76,6 +76,8 @@ int vt_mdev_group(const char *uuid);
 int vt_mdev_attr(const char *uuid, const char *attr, char *buf, size_t len);
 /* Integer value of a sysfs file, or -errno. */
 long vt_sysfs_long(const char *path);
+/* Poll @path until it reads @want or @ms pass; returns the last value. */
+long vt_wait_long(const char *path, long want, int ms);
 
 /* ---- container / group / device ------------------------------------- */
 
@@ -177,5 +179,6 @@ extern const struct vt_case stock_cases[];
 extern const struct vt_case mdev_cases[];
 extern const struct vt_case backend_cases[];
 extern const struct vt_case bench_cases[];
+extern const struct vt_case race_cases[];
 
 #endif
