@@ -5,6 +5,7 @@
 
 #include <linux/mdev.h>
 #include <linux/pci.h>
+#include <linux/srcu.h>
 #include <linux/vfio_pci_core.h>
 
 #define VMP_DRIVER_NAME "vfio-mdev-pci"
@@ -23,8 +24,14 @@ struct vmp_device {
 	struct vfio_pci_core_device core;	/* must stay first */
 	struct vmp_parent *parent;
 	bool revoked;			/* backend revoked its DMA: -ENODEV */
+	/* every device op runs in a read section; revoke waits for them */
+	struct srcu_struct srcu;
 };
 
 extern struct mdev_driver vmp_mdev_driver;
+
+/* vmp_revoke.c */
+void vmp_revoke(struct device *mdev_dev);
+void vmp_restore(struct device *mdev_dev);
 
 #endif

@@ -20,9 +20,24 @@ static struct vmp_device *vmp_of(struct vfio_device *vdev)
 	return container_of(vdev, struct vmp_device, core.vdev);
 }
 
-static bool vmp_revoked(struct vfio_device *vdev)
+/*
+ * Enter a device op: an SRCU read section, refused once revoked.  Revoke
+ * sets the flag, then waits for the sections in flight (vmp_revoke.c).
+ */
+static int vmp_enter(struct vfio_device *vdev, int *idx)
 {
-	return READ_ONCE(vmp_of(vdev)->revoked);
+	struct vmp_device *mvdev = vmp_of(vdev);
+
+	*idx = srcu_read_lock(&mvdev->srcu);
+	if (!READ_ONCE(mvdev->revoked))
+		return 0;
+	srcu_read_unlock(&mvdev->srcu, *idx);
+	return -ENODEV;
+}
+
+static void vmp_leave(struct vfio_device *vdev, int idx)
+{
+	srcu_read_unlock(&vmp_of(vdev)->srcu, idx);
 }
 
 static int vmp_init_dev(struct vfio_device *vdev)
@@ -30,76 +45,121 @@ static int vmp_init_dev(struct vfio_device *vdev)
 	struct vmp_device *mvdev = vmp_of(vdev);
 	int ret;
 
-	ret = vfio_pci_core_init_dev(vdev);
+	ret = init_srcu_struct(&mvdev->srcu);
 	if (ret)
 		return ret;
+	ret = vfio_pci_core_init_dev(vdev);
+	if (ret) {
+		cleanup_srcu_struct(&mvdev->srcu);
+		return ret;
+	}
 	/* vdev->dev is the mdev; vfio_pci_core works on the parent */
 	mvdev->parent = dev_get_drvdata(vdev->dev->parent);
 	mvdev->core.pdev = mvdev->parent->pdev;
 	return 0;
 }
 
+static void vmp_release_dev(struct vfio_device *vdev)
+{
+	cleanup_srcu_struct(&vmp_of(vdev)->srcu);
+	vfio_pci_core_release_dev(vdev);
+}
+
 static int vmp_open_device(struct vfio_device *vdev)
 {
 	struct vfio_pci_core_device *core = &vmp_of(vdev)->core;
-	int ret;
+	int ret, idx;
 
 	/* only in a container of ours that holds the parent's group */
 	ret = vfio_iommu_mdev_usable(vdev->dev);
 	if (ret)
 		return ret;
-	if (vmp_revoked(vdev))
-		return -ENODEV;
-	ret = vfio_pci_core_enable(core);
+	ret = vmp_enter(vdev, &idx);
 	if (ret)
 		return ret;
-	vfio_pci_core_finish_enable(core);
-	return 0;
+	ret = vfio_pci_core_enable(core);
+	if (!ret)
+		vfio_pci_core_finish_enable(core);
+	vmp_leave(vdev, idx);
+	/* a revoke that raced with the enable: undo, as close would */
+	if (!ret && READ_ONCE(vmp_of(vdev)->revoked)) {
+		vfio_pci_core_disable(core);
+		ret = -ENODEV;
+	}
+	return ret;
 }
 
 static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		      unsigned long arg)
 {
-	if (vmp_revoked(vdev))
-		return -ENODEV;
-	return vfio_pci_core_ioctl(vdev, cmd, arg);
+	long ret;
+	int idx;
+
+	ret = vmp_enter(vdev, &idx);
+	if (ret)
+		return ret;
+	ret = vfio_pci_core_ioctl(vdev, cmd, arg);
+	vmp_leave(vdev, idx);
+	return ret;
 }
 
 static int vmp_device_feature(struct vfio_device *vdev, u32 flags,
 			      void __user *arg, size_t argsz)
 {
-	if (vmp_revoked(vdev))
-		return -ENODEV;
-	return vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
+	int ret, idx;
+
+	ret = vmp_enter(vdev, &idx);
+	if (ret)
+		return ret;
+	ret = vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
+	vmp_leave(vdev, idx);
+	return ret;
 }
 
 static ssize_t vmp_read(struct vfio_device *vdev, char __user *buf,
 			size_t count, loff_t *ppos)
 {
-	if (vmp_revoked(vdev))
-		return -ENODEV;
-	return vfio_pci_core_read(vdev, buf, count, ppos);
+	ssize_t ret;
+	int idx;
+
+	ret = vmp_enter(vdev, &idx);
+	if (ret)
+		return ret;
+	ret = vfio_pci_core_read(vdev, buf, count, ppos);
+	vmp_leave(vdev, idx);
+	return ret;
 }
 
 static ssize_t vmp_write(struct vfio_device *vdev, const char __user *buf,
 			 size_t count, loff_t *ppos)
 {
-	if (vmp_revoked(vdev))
-		return -ENODEV;
-	return vfio_pci_core_write(vdev, buf, count, ppos);
+	ssize_t ret;
+	int idx;
+
+	ret = vmp_enter(vdev, &idx);
+	if (ret)
+		return ret;
+	ret = vfio_pci_core_write(vdev, buf, count, ppos);
+	vmp_leave(vdev, idx);
+	return ret;
 }
 
 static int vmp_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 {
-	if (vmp_revoked(vdev))
-		return -ENODEV;
-	return vfio_pci_core_mmap(vdev, vma);
+	int ret, idx;
+
+	ret = vmp_enter(vdev, &idx);
+	if (ret)
+		return ret;
+	ret = vfio_pci_core_mmap(vdev, vma);
+	vmp_leave(vdev, idx);
+	return ret;
 }
 
 static const struct vfio_device_ops vmp_vfio_ops = {
 	.name = VMP_DRIVER_NAME,
 	.init = vmp_init_dev,
-	.release = vfio_pci_core_release_dev,
+	.release = vmp_release_dev,
 	.open_device = vmp_open_device,
 	.close_device = vfio_pci_core_close_device,
 	.ioctl = vmp_ioctl,
@@ -110,26 +170,6 @@ static const struct vfio_device_ops vmp_vfio_ops = {
 	.request = vfio_pci_core_request,
 	/* .match unset: VFIO_GROUP_GET_DEVICE_FD takes the mdev's UUID */
 };
-
-/*
- * vfio_iommu_mdev revokes the mdev when the physical group stops
- * translating its DMA: stop the device's DMA and fail every further use
- * (config writes could otherwise turn bus mastering back on).
- */
-static void vmp_revoke(struct device *mdev_dev)
-{
-	struct vmp_device *mvdev = dev_get_drvdata(mdev_dev);
-
-	WRITE_ONCE(mvdev->revoked, true);
-	pci_clear_master(mvdev->core.pdev);
-}
-
-static void vmp_restore(struct device *mdev_dev)
-{
-	struct vmp_device *mvdev = dev_get_drvdata(mdev_dev);
-
-	WRITE_ONCE(mvdev->revoked, false);
-}
 
 static const struct vfio_iommu_mdev_ops vmp_iommu_ops = {
 	.revoke = vmp_revoke,

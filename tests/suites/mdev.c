@@ -5,8 +5,11 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/pci_regs.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -643,18 +646,83 @@ static int t_host_open(int argc, char **argv)
 	return 0;
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(bus_jmp, sig);
+}
+
+/* Read BAR0's id register; 0 if it faulted (SIGBUS), 1 if it read. */
+static int bar_readable(struct vt_dev *d, uint32_t *val)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int readable = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (!sigsetjmp(bus_jmp, 1)) {
+		*val = edu_rd32(d, EDU_ID);
+		readable = 1;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return readable;
+}
+
+/* COMMAND register of the physical device, read through sysfs. */
+static int phys_command(const char *bdf)
+{
+	char path[128];
+	uint16_t cmd;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, &cmd, 2, PCI_COMMAND);
+	close(fd);
+	return n == 2 ? cmd : -EIO;
+}
+
+/* An ioeventfd that writes @val to BAR0 offset @off of @d. */
+static int bar_ioeventfd(struct vt_dev *d, uint32_t off, uint32_t val)
+{
+	struct vfio_device_ioeventfd ie = {
+		.argsz = sizeof(ie),
+		.flags = VFIO_DEVICE_IOEVENTFD_32,
+		.offset = off,		/* BAR0 is region 0 at offset 0 */
+		.data = val,
+	};
+	int efd = eventfd(0, 0);
+
+	if (efd < 0)
+		return -errno;
+	ie.fd = efd;
+	if (ioctl(d->dfd, VFIO_DEVICE_IOEVENTFD, &ie)) {
+		close(efd);
+		return -errno;
+	}
+	return efd;
+}
+
 /*
  * mdev.revoke PCI MDEV: the vfio-pci group leaves its container before
- * the mdev that shares its physical group: the mdev is revoked (ENODEV),
- * and once closed the group is free again.
+ * the mdev that shares its physical group: the mdev is revoked.  Then the
+ * device is unreachable: ops fail with ENODEV, BAR0 mapped before faults
+ * (SIGBUS), an ioeventfd armed before (a DMA start to RAM) writes nothing,
+ * the physical device has bus mastering and memory decode off; once
+ * closed, the mdev opens and works again.
  */
 static int t_revoke(int argc, char **argv)
 {
+	uint8_t *buf = vt_alloc(PG), *src = vt_alloc(PG);
+	uint64_t one = 1;
 	struct vt_dev p, m;
-	uint16_t cmd;
-	int cfd;
+	uint32_t id;
+	uint16_t cmd = 0;
+	int cfd, efd, i, pc;
 
-	VT_ASSERT(argc == 3, "usage");
+	VT_ASSERT(argc == 3 && buf && src, "usage / alloc");
 	mdev_remove_all();
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
@@ -662,21 +730,57 @@ static int t_revoke(int argc, char **argv)
 		return 1;
 	if (dma_check(&m, 0x400000, 51))
 		return 1;
+	/* arm: device buffer holds a pattern; DMA_CMD write -> buffer to RAM */
+	vt_fill(src, LEN, 52);
+	VT_OK(vt_map(m.cfd, src, 0x600000, PG));
+	VT_OK(vt_map(m.cfd, buf, 0x700000, PG));
+	VT_OK(edu_dma(&m, 0x600000, LEN, 0, 0));
+	edu_wr64(&m, EDU_DMA_SRC, EDU_BUF_ADDR);
+	edu_wr64(&m, EDU_DMA_DST, 0x700000);
+	edu_wr64(&m, EDU_DMA_CNT, LEN);
+	efd = bar_ioeventfd(&m, EDU_DMA_CMD, EDU_DMA_START | EDU_DMA_TO_RAM);
+	VT_OK(efd);
+	VT_ASSERT(write(efd, &one, 8) == 8, "eventfd write");
+	for (i = 0; i < 100 && memcmp(buf, src, LEN); i++)
+		usleep(10000);
+	VT_ASSERT(!memcmp(buf, src, LEN), "the armed ioeventfd did not start the DMA");
+	memset(buf, 0, PG);
+	VT_NOTE("ioeventfd armed: one write ran a DMA into RAM");
+
 	cfd = p.cfd;
 	p.own_container = 0;
 	vt_dev_close(&p);
-	VT_ERRNO(vt_cfg_read(&m, 4, &cmd, 2), ENODEV);
-	VT_ERRNO(ioctl(m.dfd, VFIO_DEVICE_RESET) ? -errno : 0, ENODEV);
 	VT_ASSERT(vt_klog_contains("DMA is revoked", NULL),
 		  "no revocation message in the kernel log");
+	VT_ERRNO(vt_cfg_read(&m, 4, &cmd, 2), ENODEV);
+	cmd = 0x6;
+	VT_ERRNO(vt_cfg_write(&m, 4, &cmd, 2), ENODEV);
+	VT_ERRNO(ioctl(m.dfd, VFIO_DEVICE_RESET) ? -errno : 0, ENODEV);
+	VT_ASSERT(!bar_readable(&m, &id), "BAR0 still readable after revoke (id %#x)",
+		  id);
+	pc = phys_command(argv[2]);
+	VT_ASSERT(pc >= 0 && !(pc & (PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY)),
+		  "physical COMMAND %#x: bus master or memory decode on", pc);
+	VT_ASSERT(write(efd, &one, 8) == 8, "eventfd write");
+	usleep(300000);
+	for (i = 0; i < PG; i++)
+		VT_ASSERT(!buf[i], "the ioeventfd's DMA wrote byte %d after revoke", i);
+	pc = phys_command(argv[2]);
+	VT_ASSERT(pc >= 0 && !(pc & PCI_COMMAND_MASTER),
+		  "bus mastering back on (%#x)", pc);
+	VT_NOTE("revoked: ENODEV, BAR0 faults, ioeventfd wrote nothing, COMMAND %#x",
+		pc);
+	close(efd);
 	vt_dev_close(&m);
 	close(cfd);
 	/* reopening the mdev works again */
-	if (open_mdev(&m, -1, UUID_B) || dma_check(&m, 0x100000, 52))
+	if (open_mdev(&m, -1, UUID_B) || dma_check(&m, 0x100000, 53))
 		return 1;
 	vt_dev_close(&m);
 	VT_OK(vt_mdev_remove(UUID_B));
 	VT_OK(vt_pci_bind(argv[1], ""));
+	vt_free(buf, PG);
+	vt_free(src, PG);
 	return 0;
 }
 
@@ -729,6 +833,21 @@ static int t_gone_open(int argc, char **argv)
 	return mdev_works(argv[1], UUID_A, 61);
 }
 
+/* Number of modules that depend on vfio_iommu_mdev. */
+static long backend_holders(void)
+{
+	DIR *dir = opendir("/sys/module/vfio_iommu_mdev/holders");
+	struct dirent *e;
+	long n = 0;
+
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir)))
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
 /*
  * mdev.rmmod_open BDF: rmmod vfio_mdev_pci is refused while an mdev is
  * open, succeeds once it is closed (removing the mdev), and the driver
@@ -742,9 +861,14 @@ static int t_rmmod_open(int argc, char **argv)
 
 	VT_ASSERT(argc == 2, "usage");
 	mdev_remove_all();
-	/* dependent modules count too: compare with the idle value */
-	base = vt_sysfs_long(refcnt);
-	VT_OK(base);
+	/*
+	 * Idle: one reference per dependent module.  A container closed by
+	 * an earlier case is freed an RCU Tasks grace period later: wait.
+	 */
+	base = backend_holders();
+	VT_ASSERT(vt_wait_long(refcnt, base, 10000) == base,
+		  "backend refcnt %ld, %ld dependent modules", vt_sysfs_long(refcnt),
+		  base);
 	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
 		return 1;
 	VT_ERRNO(syscall(SYS_delete_module, "vfio_mdev_pci", O_NONBLOCK) ?
@@ -784,7 +908,7 @@ static int t_refuse(int argc, char **argv)
 static int t_final(int argc, char **argv)
 {
 	struct dirent *e;
-	long refs, holders = 0;
+	long refs, holders;
 	DIR *dir;
 	int i;
 
@@ -793,11 +917,7 @@ static int t_final(int argc, char **argv)
 	while ((e = readdir(dir)))
 		VT_ASSERT(e->d_name[0] == '.', "mdev %s left", e->d_name);
 	closedir(dir);
-	dir = opendir("/sys/module/vfio_iommu_mdev/holders");
-	VT_ASSERT(dir, "holders");
-	while ((e = readdir(dir)))
-		holders += e->d_name[0] != '.';
-	closedir(dir);
+	holders = backend_holders();
 	refs = vt_wait_long("/sys/module/vfio_iommu_mdev/refcnt", holders,
 			    10000);
 	VT_ASSERT(refs == holders, "backend refcnt %ld, %ld dependent modules: a container leaked",
