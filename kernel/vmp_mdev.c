@@ -21,23 +21,18 @@ static struct vmp_device *vmp_of(struct vfio_device *vdev)
 }
 
 /*
- * Enter a device op: an SRCU read section, refused once revoked.  Revoke
- * sets the flag, then waits for the sections in flight (vmp_revoke.c).
+ * Every device op runs in an SRCU read section and is refused once the
+ * mdev is revoked; revoke sets the flag, then waits for the sections in
+ * flight (vmp_revoke.c).
  */
-static int vmp_enter(struct vfio_device *vdev, int *idx)
+static bool vmp_revoked(struct vfio_device *vdev)
 {
-	struct vmp_device *mvdev = vmp_of(vdev);
-
-	*idx = srcu_read_lock(&mvdev->srcu);
-	if (!READ_ONCE(mvdev->revoked))
-		return 0;
-	srcu_read_unlock(&mvdev->srcu, *idx);
-	return -ENODEV;
+	return READ_ONCE(vmp_of(vdev)->revoked);
 }
 
-static void vmp_leave(struct vfio_device *vdev, int idx)
+static struct srcu_struct *vmp_srcu(struct vfio_device *vdev)
 {
-	srcu_read_unlock(&vmp_of(vdev)->srcu, idx);
+	return &vmp_of(vdev)->srcu;
 }
 
 static int vmp_init_dev(struct vfio_device *vdev)
@@ -74,13 +69,11 @@ static int vmp_open_device(struct vfio_device *vdev)
 	ret = vfio_iommu_mdev_usable(vdev->dev);
 	if (ret)
 		return ret;
-	ret = vmp_enter(vdev, &idx);
-	if (ret)
-		return ret;
-	ret = vfio_pci_core_enable(core);
+	idx = srcu_read_lock(vmp_srcu(vdev));
+	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_enable(core);
 	if (!ret)
 		vfio_pci_core_finish_enable(core);
-	vmp_leave(vdev, idx);
+	srcu_read_unlock(vmp_srcu(vdev), idx);
 	/* a revoke that raced with the enable: undo, as close would */
 	if (!ret && READ_ONCE(vmp_of(vdev)->revoked)) {
 		vfio_pci_core_disable(core);
@@ -95,11 +88,9 @@ static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	long ret;
 	int idx;
 
-	ret = vmp_enter(vdev, &idx);
-	if (ret)
-		return ret;
-	ret = vfio_pci_core_ioctl(vdev, cmd, arg);
-	vmp_leave(vdev, idx);
+	idx = srcu_read_lock(vmp_srcu(vdev));
+	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_ioctl(vdev, cmd, arg);
+	srcu_read_unlock(vmp_srcu(vdev), idx);
 	return ret;
 }
 
@@ -108,11 +99,9 @@ static int vmp_device_feature(struct vfio_device *vdev, u32 flags,
 {
 	int ret, idx;
 
-	ret = vmp_enter(vdev, &idx);
-	if (ret)
-		return ret;
-	ret = vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
-	vmp_leave(vdev, idx);
+	idx = srcu_read_lock(vmp_srcu(vdev));
+	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
+	srcu_read_unlock(vmp_srcu(vdev), idx);
 	return ret;
 }
 
@@ -122,11 +111,9 @@ static ssize_t vmp_read(struct vfio_device *vdev, char __user *buf,
 	ssize_t ret;
 	int idx;
 
-	ret = vmp_enter(vdev, &idx);
-	if (ret)
-		return ret;
-	ret = vfio_pci_core_read(vdev, buf, count, ppos);
-	vmp_leave(vdev, idx);
+	idx = srcu_read_lock(vmp_srcu(vdev));
+	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_read(vdev, buf, count, ppos);
+	srcu_read_unlock(vmp_srcu(vdev), idx);
 	return ret;
 }
 
@@ -136,11 +123,9 @@ static ssize_t vmp_write(struct vfio_device *vdev, const char __user *buf,
 	ssize_t ret;
 	int idx;
 
-	ret = vmp_enter(vdev, &idx);
-	if (ret)
-		return ret;
-	ret = vfio_pci_core_write(vdev, buf, count, ppos);
-	vmp_leave(vdev, idx);
+	idx = srcu_read_lock(vmp_srcu(vdev));
+	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_write(vdev, buf, count, ppos);
+	srcu_read_unlock(vmp_srcu(vdev), idx);
 	return ret;
 }
 
@@ -148,11 +133,9 @@ static int vmp_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 {
 	int ret, idx;
 
-	ret = vmp_enter(vdev, &idx);
-	if (ret)
-		return ret;
-	ret = vfio_pci_core_mmap(vdev, vma);
-	vmp_leave(vdev, idx);
+	idx = srcu_read_lock(vmp_srcu(vdev));
+	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_mmap(vdev, vma);
+	srcu_read_unlock(vmp_srcu(vdev), idx);
 	return ret;
 }
 
