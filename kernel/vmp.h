@@ -17,6 +17,9 @@ struct vmp_parent {
 	struct mdev_type type;
 	struct mdev_type *types[1];
 	char name[64];			/* the type's "name" attribute */
+	/* both under vmp_reset_lock (vmp_reset.c) */
+	bool open;			/* its mdev is open */
+	bool needs_reset;		/* used since its last reset */
 };
 
 /* The VFIO device of an mdev; vfio_pci_core drives the parent's pdev. */
@@ -29,6 +32,14 @@ struct vmp_device {
 };
 
 extern struct mdev_driver vmp_mdev_driver;
+
+/* vmp_pci.c */
+bool vmp_is_parent(struct pci_dev *pdev);
+
+/* vmp_reset.c */
+void vmp_reset_open(struct vmp_device *mvdev);
+void vmp_reset_close(struct vmp_device *mvdev, bool used);
+void vmp_reset_unbind(struct vmp_parent *parent);
 
 /* vmp_revoke.c */
 void vmp_revoke(struct device *mdev_dev);

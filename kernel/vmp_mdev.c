@@ -69,6 +69,8 @@ static int vmp_open_device(struct vfio_device *vdev)
 	ret = vfio_iommu_mdev_usable(vdev->dev);
 	if (ret)
 		return ret;
+	/* a bus reset still owed from the last user happens first */
+	vmp_reset_open(vmp_of(vdev));
 	idx = srcu_read_lock(vmp_srcu(vdev));
 	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_enable(core);
 	if (!ret)
@@ -79,7 +81,15 @@ static int vmp_open_device(struct vfio_device *vdev)
 		vfio_pci_core_disable(core);
 		ret = -ENODEV;
 	}
+	if (ret)
+		vmp_reset_close(vmp_of(vdev), false);
 	return ret;
+}
+
+static void vmp_close_device(struct vfio_device *vdev)
+{
+	vfio_pci_core_close_device(vdev);
+	vmp_reset_close(vmp_of(vdev), true);
 }
 
 static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,
@@ -87,6 +97,20 @@ static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,
 {
 	long ret;
 	int idx;
+
+	/*
+	 * The stock core finds the devices a hot reset affects by comparing
+	 * each VFIO device's struct device with the PCI devices on the bus;
+	 * an mdev's is the mdev, so it can never prove ownership and would
+	 * answer EINVAL.  Say so clearly instead (the uapi's "unsupported
+	 * for device"); the parent is reset between users (vmp_reset.c).
+	 */
+	if (cmd == VFIO_DEVICE_GET_PCI_HOT_RESET_INFO ||
+	    cmd == VFIO_DEVICE_PCI_HOT_RESET) {
+		dev_info_ratelimited(vdev->dev, "%s: PCI hot reset of an mdev's parent is not supported; it is reset between users instead\n",
+				     VMP_DRIVER_NAME);
+		return -ENODEV;
+	}
 
 	idx = srcu_read_lock(vmp_srcu(vdev));
 	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_ioctl(vdev, cmd, arg);
@@ -144,7 +168,7 @@ static const struct vfio_device_ops vmp_vfio_ops = {
 	.init = vmp_init_dev,
 	.release = vmp_release_dev,
 	.open_device = vmp_open_device,
-	.close_device = vfio_pci_core_close_device,
+	.close_device = vmp_close_device,
 	.ioctl = vmp_ioctl,
 	.device_feature = vmp_device_feature,
 	.read = vmp_read,

@@ -88,12 +88,21 @@ static int vmp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 }
 
+static struct pci_driver vmp_pci_driver;
+
+/* @pdev is bound to vfio-mdev-pci (caller keeps the binding stable). */
+bool vmp_is_parent(struct pci_dev *pdev)
+{
+	return READ_ONCE(pdev->driver) == &vmp_pci_driver;
+}
+
 /* Removes the mdevs; each waits until user space has closed it. */
 static void vmp_remove(struct pci_dev *pdev)
 {
 	struct vmp_parent *parent = pci_get_drvdata(pdev);
 
 	mdev_unregister_parent(&parent->mdev_parent);
+	vmp_reset_unbind(parent);
 	pci_set_drvdata(pdev, NULL);
 	kfree(parent);
 }

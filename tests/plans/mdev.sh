@@ -19,6 +19,8 @@ t "mdev: config, BAR0, DMA, MSI, reset, non-singleton group" /bed/vt mdev.dma "$
 t "mdev: DMA and a working VFIO_DEVICE_RESET, resettable device" /bed/vt mdev.dma "$EDU_RP" reset
 t "mdev: siblings in one container, first closes first" /bed/vt mdev.shared_one "$EDU_NS_A" "$EDU_NS_B" a
 t "mdev: siblings in one container, second closes first" /bed/vt mdev.shared_one "$EDU_NS_A" "$EDU_NS_B" b
+t "mdev: parents without FLR on one bus: reset between users, hot reset ENODEV" \
+	/bed/vt mdev.reset "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: siblings in two containers refused (EBUSY)" /bed/vt mdev.shared_two "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: vfio-pci sibling then mdev, one container; reverse EPERM" /bed/vt mdev.mixed_one "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: vfio-pci sibling and mdev in two containers refused" /bed/vt mdev.mixed_two "$EDU_NS_A" "$EDU_NS_B"

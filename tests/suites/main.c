@@ -12,6 +12,7 @@ static const struct {
 	{ "mdev", mdev_cases },
 	{ "backend", backend_cases },
 	{ "bench", bench_cases },
+	{ "race", race_cases },
 };
 
 int main(int argc, char **argv)

@@ -833,6 +833,124 @@ static int t_gone_open(int argc, char **argv)
 	return mdev_works(argv[1], UUID_A, 61);
 }
 
+/* Empty the trace buffer (opening "trace" with O_TRUNC does it). */
+static int trace_clear(void)
+{
+	int fd = open("/sys/kernel/tracing/trace", O_WRONLY | O_TRUNC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* Function tracer on @fn (a kernel function); 0 or -errno. */
+static int trace_on(const char *fn)
+{
+	const char *t = "/sys/kernel/tracing";
+	char path[96];
+
+	if (access("/sys/kernel/tracing/trace", F_OK) &&
+	    system("mount -t tracefs nodev /sys/kernel/tracing"))
+		return -ENODEV;
+	snprintf(path, sizeof(path), "%s/set_ftrace_filter", t);
+	VT_OK(vt_sysfs_write(path, fn));
+	snprintf(path, sizeof(path), "%s/current_tracer", t);
+	VT_OK(vt_sysfs_write(path, "function"));
+	return trace_clear();
+}
+
+/* Calls of @fn traced since trace_on() (or the last count); resets. */
+static int trace_count(const char *fn)
+{
+	char line[512];
+	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, fn))
+			continue;
+		VT_NOTE("traced: %.*s", (int)strcspn(line, "\n"), line);
+		n++;
+	}
+	fclose(f);
+	trace_clear();
+	return n;
+}
+
+static void trace_off(void)
+{
+	vt_sysfs_write("/sys/kernel/tracing/current_tracer", "nop");
+	vt_sysfs_write("/sys/kernel/tracing/set_ftrace_filter", "");
+}
+
+/* Close @d and count the bus resets that followed (traced). */
+static int close_and_count(struct vt_dev *d)
+{
+	vt_dev_close(d);
+	return trace_count("pci_reset_bus");
+}
+
+/*
+ * mdev.reset A B: two edu devices without FLR on one bus (resettable only
+ * by a bus reset), both vfio-mdev-pci parents.  Used mdevs: no bus reset
+ * while one of them is open; one bus reset after the last closes (traced:
+ * pci_reset_bus).  One mdev used while the other parent has no open mdev:
+ * reset at its close.  The other device on vfio-pci: no reset (as vfio-pci
+ * would not either), and the log says why.  PCI hot reset is refused with
+ * ENODEV ("unsupported for device").
+ */
+static int t_reset(int argc, char **argv)
+{
+	struct vfio_pci_hot_reset_info info = { .argsz = sizeof(info) };
+	struct vt_dev a, b, p;
+	int n;
+
+	VT_ASSERT(argc == 3, "usage");
+	mdev_remove_all();
+	VT_OK(trace_on("pci_reset_bus"));
+	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
+		return 1;
+	if (open_mdev(&a, -1, UUID_A) || open_mdev(&b, a.cfd, UUID_B))
+		return 1;
+	VT_ERRNO(ioctl(b.dfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &info) ?
+		 -errno : 0, ENODEV);
+	if (dma_check(&a, 0x100000, 111) || dma_check(&b, 0x400000, 112))
+		return 1;
+	trace_count("pci_reset_bus");
+	a.own_container = 0;
+	n = close_and_count(&a);
+	VT_ASSERT(n == 0, "%d bus resets while the other mdev was open", n);
+	n = close_and_count(&b);
+	VT_ASSERT(n == 1, "%d bus resets after the last mdev closed, expected 1", n);
+	close(a.cfd);
+
+	/* one user; the other parent idle */
+	if (open_mdev(&b, -1, UUID_B) || dma_check(&b, 0x100000, 113))
+		return 1;
+	n = close_and_count(&b);
+	VT_ASSERT(n == 1, "%d bus resets after the only user closed", n);
+
+	/* the other device on vfio-pci: not reset, and said why */
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	if (open_pci(&p, -1, argv[1]) || open_mdev(&b, p.cfd, UUID_B))
+		return 1;
+	b.own_container = 0;
+	n = close_and_count(&b);
+	VT_ASSERT(n == 0, "bus reset under an open vfio-pci device");
+	VT_ASSERT(vt_klog_contains("not reset between users", "bound to vfio-pci"),
+		  "no log line saying why the bus was not reset");
+	vt_dev_close(&p);
+	trace_off();
+	VT_NOTE("bus reset after the last user of the bus; none under vfio-pci");
+	VT_OK(vt_mdev_remove(UUID_B));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
 /* Number of modules that depend on vfio_iommu_mdev. */
 static long backend_holders(void)
 {
@@ -945,5 +1063,6 @@ const struct vt_case mdev_cases[] = {
 	{ "refuse", t_refuse, "BRIDGE_BDF" },
 	{ "isolation", t_isolation, "PCI_BDF MDEV_BDF" },
 	{ "unserved", t_unserved, "BDF" },
+	{ "reset", t_reset, "BDF_A BDF_B (one bus, no FLR)" },
 	{ NULL, NULL, NULL },
 };

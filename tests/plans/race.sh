@@ -1,0 +1,42 @@
+# Plan "race": the container-release race of the VFIO core (an ioctl on the
+# container fd running while the last group leaves) against our backend,
+# on a vfio-pci group and on an mdev at the same time.  RACE_SECONDS (60)
+# can come from the kernel command line: BED_APPEND=RACE_SECONDS=10.
+setup modprobe vfio-pci
+setup modprobe vfio_iommu_type1
+# registered last: serves the new containers
+setup modprobe vfio_iommu_mdev
+setup modprobe vfio_mdev_pci
+RACE_SECONDS=${RACE_SECONDS:-60}
+
+race_both() {
+	/bed/vt race.container mdev "$EDU_RP" "$RACE_SECONDS" > /tmp/race-mdev.out 2>&1 &
+	m=$!
+	/bed/vt race.container pci "$EDU_SINGLE" "$RACE_SECONDS" > /tmp/race-pci.out 2>&1 &
+	p=$!
+	wait "$m"
+	rc_m=$?
+	wait "$p"
+	rc_p=$?
+	cat /tmp/race-mdev.out /tmp/race-pci.out
+	echo "# exit: mdev $rc_m, pci $rc_p"
+	[ "$rc_m" = 0 ] && [ "$rc_p" = 0 ]
+}
+
+# Released container states hold the backend until their grace periods end.
+race_unload() {
+	rmmod vfio_mdev_pci || return 1
+	i=0
+	while [ "$(cat /sys/module/vfio_iommu_mdev/refcnt)" != 0 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# vfio_iommu_mdev refcnt $(cat /sys/module/vfio_iommu_mdev/refcnt) after $i x 0.1 s"
+	rmmod vfio_iommu_mdev
+}
+
+BED_TIMEOUT=$((RACE_SECONDS + 60))
+t "race: container ioctls against detach/close, vfio-pci group and mdev at once" race_both
+unset BED_TIMEOUT
+t "race: both modules unload afterwards" race_unload
+t "race: both modules load again" sh -c 'modprobe vfio_iommu_mdev && modprobe vfio_mdev_pci'
