@@ -22,6 +22,7 @@ struct vc_dev {
 	struct page *page;	/* pinned page, or NULL */
 	u64 iova;
 	u32 unmap_calls;
+	bool keep;		/* ignore dma_unmap: a misbehaving driver */
 };
 
 static struct device *vc_root;
@@ -70,6 +71,9 @@ static long vc_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		break;
 	case VC_UNPIN:
 		vc_unpin(vc);
+		break;
+	case VC_KEEP:
+		vc->keep = arg;
 		break;
 	case VC_POKE:
 		if (!vc->page) {
@@ -125,7 +129,8 @@ static void vc_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 
 	mutex_lock(&vc->lock);
 	vc->unmap_calls++;
-	if (vc->page && vc->iova >= iova && vc->iova - iova < length)
+	if (!vc->keep && vc->page && vc->iova >= iova &&
+	    vc->iova - iova < length)
 		vc_unpin(vc);
 	mutex_unlock(&vc->lock);
 }

@@ -26,6 +26,8 @@ struct vc_stats {
 #define VC_UNPIN	_IO(';', 0x71)
 #define VC_RW		_IOW(';', 0x72, struct vc_rw)
 #define VC_STATS	_IOR(';', 0x73, struct vc_stats)
+/* keep (1) or give back (0) the pin when told to unmap: a faulty driver */
+#define VC_KEEP		_IOW(';', 0x75, __u64)
 /* write one byte through the kernel mapping of the pinned page */
 #define VC_POKE		_IOW(';', 0x74, __u64)	/* (offset << 8) | byte */
 

@@ -577,3 +577,25 @@ int edu_roundtrip(struct vt_dev *d, uint64_t iova_src, uint64_t iova_dst,
 
 	return r ? r : edu_dma(d, iova_dst, len, 1, 0);
 }
+
+int vt_classic_create(const char *uuid)
+{
+	static const char types[] =
+		"/sys/class/mdev_bus/vim_classic/mdev_supported_types";
+	/* the type is "<parent driver>-test"; the parent has none */
+	DIR *dir = opendir(types);
+	struct dirent *e;
+	char path[512];
+
+	if (!dir)
+		return -ENOENT;
+	while ((e = readdir(dir)) && e->d_name[0] == '.')
+		;
+	if (!e) {
+		closedir(dir);
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/%s/create", types, e->d_name);
+	closedir(dir);
+	return vt_sysfs_write(path, uuid);
+}

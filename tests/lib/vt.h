@@ -70,6 +70,8 @@ int vt_mdev_type_attr(const char *bdf, const char *attr, char *buf,
 		      size_t len);
 int vt_mdev_create(const char *bdf, const char *uuid);
 int vt_mdev_remove(const char *uuid);
+/* Create mdev @uuid of the test module vim_classic (no IOMMU behind it). */
+int vt_classic_create(const char *uuid);
 /* IOMMU group of an mdev (its VFIO group), or -errno. */
 int vt_mdev_group(const char *uuid);
 /* Read attribute @attr of mdev @uuid. */
@@ -180,5 +182,6 @@ extern const struct vt_case mdev_cases[];
 extern const struct vt_case backend_cases[];
 extern const struct vt_case bench_cases[];
 extern const struct vt_case race_cases[];
+extern const struct vt_case robust_cases[];
 
 #endif

@@ -12,6 +12,11 @@ setup modprobe vim_classic
 t "both backends loaded, ours last" \
 	sh -c 'grep -q "^vfio_iommu_type1 " /proc/modules && grep -q "^vfio_iommu_mdev " /proc/modules'
 type1_abi_cases "ours: "
+t "ours: a device keeping pins past dma_unmap: unmap EBUSY, page never freed under it" \
+	/bed/vt robust.keep_pins
+t "ours: a 2 TiB MAP_DMA is refused (E2BIG) before any allocation" /bed/vt robust.huge
+t "ours: locked memory charged to the mapping process, not to whoever attaches" \
+	/bed/vt robust.charge_owner "$EDU_SINGLE"
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"

@@ -355,7 +355,6 @@ static int t_memlock(int argc, char **argv)
 
 /* ---- classic emulated path (tests/kmod/vim_classic.ko) ---- */
 
-#define VC_TYPES "/sys/class/mdev_bus/vim_classic/mdev_supported_types"
 #define VC_UUID "22222222-3333-4444-5555-666666666661"
 
 static int vc_stats(int dfd, struct vc_stats *st)
@@ -376,25 +375,11 @@ static int t_classic(int argc, char **argv)
 	struct vt_dev p;
 	long lck0;
 	int g, gfd, cfd, dfd, i;
-	char path[512];
 	uint64_t n;
 
 	VT_ASSERT(argc == 2 && buf, "usage / alloc");
 	lck0 = vt_locked_vm_kb();
-	{
-		/* the type is "<parent driver>-test"; the parent has none */
-		DIR *dir = opendir(VC_TYPES);
-		struct dirent *e;
-
-		VT_ASSERT(dir, "vim_classic not loaded");
-		while ((e = readdir(dir)) && e->d_name[0] == '.')
-			;
-		VT_ASSERT(e, "no mdev type under %s", VC_TYPES);
-		snprintf(path, sizeof(path), "%s/%s/create", VC_TYPES,
-			 e->d_name);
-		closedir(dir);
-	}
-	VT_OK(vt_sysfs_write(path, VC_UUID));
+	VT_OK(vt_classic_create(VC_UUID));
 	g = vt_mdev_group(VC_UUID);
 	VT_OK(g);
 	gfd = vt_group_open(g);

@@ -13,6 +13,7 @@ static const struct {
 	{ "backend", backend_cases },
 	{ "bench", bench_cases },
 	{ "race", race_cases },
+	{ "robust", robust_cases },
 };
 
 int main(int argc, char **argv)
