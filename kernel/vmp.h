@@ -17,10 +17,14 @@ struct vmp_parent {
 	struct mdev_type type;
 	struct mdev_type *types[1];
 	char name[64];			/* the type's "name" attribute */
-	/* both under vmp_reset_lock (vmp_reset.c) */
+	/* under vmp_parent_lock (vmp_reset.c) */
 	bool open;			/* its mdev is open */
 	bool needs_reset;		/* used since its last reset */
+	struct vmp_device *mvdev;	/* its mdev, NULL if none */
 };
+
+struct vmp_device;
+extern struct mutex vmp_parent_lock;
 
 /* The VFIO device of an mdev; vfio_pci_core drives the parent's pdev. */
 struct vmp_device {
@@ -40,6 +44,10 @@ bool vmp_is_parent(struct pci_dev *pdev);
 void vmp_reset_open(struct vmp_device *mvdev);
 void vmp_reset_close(struct vmp_device *mvdev, bool used);
 void vmp_reset_unbind(struct vmp_parent *parent);
+void vmp_parent_set_mdev(struct vmp_parent *parent, struct vmp_device *mvdev);
+
+/* vmp_aer.c */
+extern const struct pci_error_handlers vmp_err_handlers;
 
 /* vmp_revoke.c */
 void vmp_revoke(struct device *mdev_dev);

@@ -201,6 +201,7 @@ static int vmp_mdev_probe(struct mdev_device *mdev)
 	ret = vfio_register_emulated_iommu_dev(&mvdev->core.vdev);
 	if (ret)
 		goto out_clear;
+	vmp_parent_set_mdev(parent, mvdev);
 	return 0;
 
 out_clear:
@@ -217,6 +218,7 @@ static void vmp_mdev_remove(struct mdev_device *mdev)
 	struct vmp_device *mvdev = dev_get_drvdata(&mdev->dev);
 
 	vfio_unregister_group_dev(&mvdev->core.vdev);
+	vmp_parent_set_mdev(mvdev->parent, NULL);
 	vfio_iommu_mdev_clear_iommu_device(&mdev->dev);
 	dev_set_drvdata(&mdev->dev, NULL);
 	vfio_put_device(&mvdev->core.vdev);

@@ -118,6 +118,7 @@ static struct pci_driver vmp_pci_driver = {
 	.id_table = vmp_ids,
 	.probe = vmp_probe,
 	.remove = vmp_remove,
+	.err_handler = &vmp_err_handlers,
 	.driver_managed_dma = true,
 };
 

@@ -17,18 +17,20 @@
  * another driver (vfio-pci included) or none is not reset, as vfio-pci
  * does not reset a bus with devices outside its set.
  *
- * vmp_reset_lock guards vmp_parent.open and .needs_reset of every parent,
+ * vmp_parent_lock guards vmp_parent.open, .needs_reset and .mvdev of every
+ * parent,
  * so no mdev of the bus opens while the bus is checked and reset.  Lock
- * order: a PCI device's device_lock (unbind) > vmp_reset_lock; the reset
+ * order: a PCI device's device_lock (unbind) > vmp_parent_lock; the reset
  * itself only trylocks device locks (pci_reset_bus), so an unbind that
- * waits for vmp_reset_lock makes the reset fail (-EAGAIN), never wait.
+ * waits for vmp_parent_lock makes the reset fail (-EAGAIN), never wait.
  */
 #include <linux/pci.h>
 #include <linux/slab.h>
 
 #include "vmp.h"
 
-static DEFINE_MUTEX(vmp_reset_lock);
+/* parents' open, needs_reset and mvdev; see above */
+DEFINE_MUTEX(vmp_parent_lock);
 
 #define VMP_RESET_MAX_DEVS	64
 
@@ -48,7 +50,7 @@ static int vmp_reset_check(struct pci_dev *dev, void *data)
 		return 0;
 	if (dev == w->pdev)
 		return 0;
-	/* drvdata is cleared under vmp_reset_lock before a parent goes */
+	/* drvdata is cleared under vmp_parent_lock before a parent goes */
 	p = vmp_is_parent(dev) ? pci_get_drvdata(dev) : NULL;
 	if (p && !p->open)
 		return 0;
@@ -56,14 +58,14 @@ static int vmp_reset_check(struct pci_dev *dev, void *data)
 	return 1;
 }
 
-/* Reset @parent's bus or slot if allowed; 0 when done.  vmp_reset_lock. */
+/* Reset @parent's bus or slot if allowed; 0 when done.  vmp_parent_lock. */
 static int vmp_reset_bus(struct vmp_parent *parent)
 {
 	struct vmp_reset_walk w = { .pdev = parent->pdev };
 	struct pci_dev *pdev = parent->pdev;
 	int ret;
 
-	lockdep_assert_held(&vmp_reset_lock);
+	lockdep_assert_held(&vmp_parent_lock);
 	if (!pci_probe_reset_slot(pdev->slot))
 		w.slot = true;
 	else if (pci_probe_reset_bus(pdev->bus))
@@ -115,11 +117,11 @@ void vmp_reset_open(struct vmp_device *mvdev)
 {
 	struct vmp_parent *parent = mvdev->parent;
 
-	mutex_lock(&vmp_reset_lock);
+	mutex_lock(&vmp_parent_lock);
 	if (parent->needs_reset)
 		vmp_reset_try(parent);
 	parent->open = true;
-	mutex_unlock(&vmp_reset_lock);
+	mutex_unlock(&vmp_parent_lock);
 }
 
 /*
@@ -130,13 +132,13 @@ void vmp_reset_close(struct vmp_device *mvdev, bool used)
 {
 	struct vmp_parent *parent = mvdev->parent;
 
-	mutex_lock(&vmp_reset_lock);
+	mutex_lock(&vmp_parent_lock);
 	parent->open = false;
 	if (used && mvdev->core.needs_reset)
 		parent->needs_reset = true;
 	if (parent->needs_reset)
 		vmp_reset_try(parent);
-	mutex_unlock(&vmp_reset_lock);
+	mutex_unlock(&vmp_parent_lock);
 }
 
 /*
@@ -145,7 +147,15 @@ void vmp_reset_close(struct vmp_device *mvdev, bool used)
  */
 void vmp_reset_unbind(struct vmp_parent *parent)
 {
-	mutex_lock(&vmp_reset_lock);
+	mutex_lock(&vmp_parent_lock);
 	pci_set_drvdata(parent->pdev, NULL);
-	mutex_unlock(&vmp_reset_lock);
+	mutex_unlock(&vmp_parent_lock);
+}
+
+/* The parent's mdev (NULL when it has none), for the error handler. */
+void vmp_parent_set_mdev(struct vmp_parent *parent, struct vmp_device *mvdev)
+{
+	mutex_lock(&vmp_parent_lock);
+	parent->mvdev = mvdev;
+	mutex_unlock(&vmp_parent_lock);
 }

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_mdev_pci: PCI error recovery of a parent.
+ *
+ * As vfio-pci does: when the AER core reports an error on the parent, the
+ * user of its open mdev is told through the error eventfd it set with
+ * VFIO_DEVICE_SET_IRQS (VFIO_PCI_ERR_IRQ_INDEX), and recovery proceeds
+ * (CAN_RECOVER), so the rest of the hierarchy below the port recovers.
+ * Lock order: the parent's device_lock (held by the AER core) >
+ * vmp_parent_lock > vfio_pci_core's igate.
+ */
+#include <linux/eventfd.h>
+#include <linux/pci.h>
+
+#include "vmp.h"
+
+static void vmp_signal_err(struct vfio_pci_core_device *core)
+{
+#ifdef VIM_SERIES_6_1
+	mutex_lock(&core->igate);
+	if (core->err_trigger)
+		eventfd_signal(core->err_trigger, 1);
+	mutex_unlock(&core->igate);
+#else
+	struct vfio_pci_eventfd *ev;
+
+	rcu_read_lock();
+	ev = rcu_dereference(core->err_trigger);
+	if (ev)
+		eventfd_signal(ev->ctx);
+	rcu_read_unlock();
+#endif
+}
+
+static pci_ers_result_t vmp_err_detected(struct pci_dev *pdev,
+					 pci_channel_state_t state)
+{
+	struct vmp_parent *parent;
+
+	mutex_lock(&vmp_parent_lock);
+	parent = pci_get_drvdata(pdev);
+	if (parent && parent->mvdev && parent->open) {
+		pci_info_ratelimited(pdev, "%s: PCI error (channel state %d): signalled to the mdev's user\n",
+				     VMP_DRIVER_NAME, state);
+		vmp_signal_err(&parent->mvdev->core);
+	}
+	mutex_unlock(&vmp_parent_lock);
+	return PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+const struct pci_error_handlers vmp_err_handlers = {
+	.error_detected = vmp_err_detected,
+};
