@@ -21,7 +21,7 @@ VT_SRCS := $(wildcard tests/lib/*.c tests/suites/*.c)
 PLANS ?= $(sort $(wildcard tests/plans/*.sh))
 
 .PHONY: all modules tests deps check check-nodeps vm unit lint demo \
-	demo-nodeps bench bench-nodeps clean
+	demo-nodeps bench bench-nodeps clean debug-kernel
 
 all: modules tests
 
@@ -49,7 +49,16 @@ vm: all
 check: deps
 	@$(MAKE) --no-print-directory check-nodeps
 
-# make check proves both series: the default one, then 6.12.
+# The lockdep + KASAN kernel of the bed's third series (built once, cached
+# in build/debug-6.1/; about 5 minutes on 2 cores).  make check runs
+# DEBUG_PLANS on it (default: tests/plans/race.sh and the plans marked
+# "# bed: kernel=debug" or "# bed: expect=...", else the stock plan; see
+# docs/testbed.md).
+debug-kernel:
+	@mk/debug-kernel.sh
+
+# make check proves both series: the default one, then 6.12, then the
+# debug kernel.
 check-nodeps: all
 	@$(MAKE) --no-print-directory modules SERIES=6.12 \
 		KVER="$$(mk/kver.sh 6.12)"

@@ -161,6 +161,22 @@ void vim_dma_unpin_all(struct vim_container *c)
 		vim_dma_unpin(rb_entry(n, struct vim_dma, node));
 }
 
+/* Pin every mapping (a first domain is coming); all or nothing. */
+int vim_dma_pin_all(struct vim_container *c)
+{
+	struct rb_node *n;
+	int ret;
+
+	for (n = rb_first(&c->dma_tree); n; n = rb_next(n)) {
+		ret = vim_dma_pin(rb_entry(n, struct vim_dma, node));
+		if (ret) {
+			vim_dma_unpin_all(c);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* Map the pinned pages of @dma into @d, one call per contiguous run. */
 int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma)
 {

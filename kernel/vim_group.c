@@ -167,8 +167,9 @@ static int vim_walk_kernel_driver(struct device *dev, void *data)
 /*
  * Say why the DMA ownership of @group could not be claimed (@ret): a
  * member bound to a kernel driver, or another owner (vfio-pci in another
- * VFIO container, iommufd).  Walks only to collect; the device lock is
- * taken after the walk (driver binding takes it before the group's).
+ * VFIO container, iommufd).  Walks only to collect a referenced device; no
+ * device lock is taken (our callers hold our locks, which unbinding a
+ * parent takes under its device lock).
  */
 static void vim_explain_claim(struct device *dev, struct iommu_group *group,
 			      int ret)
@@ -178,11 +179,8 @@ static void vim_explain_claim(struct device *dev, struct iommu_group *group,
 	if (ret == -EPERM)
 		iommu_group_for_each_dev(group, &kdev, vim_walk_kernel_driver);
 	if (kdev) {
-		device_lock(kdev);
-		dev_info_ratelimited(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d: a member (%s) is bound to a kernel driver (%s); unbind it or bind it to vfio-pci or vfio-mdev-pci\n",
-				     iommu_group_id(group), dev_name(kdev),
-				     kdev->driver ? kdev->driver->name : "gone");
-		device_unlock(kdev);
+		dev_info_ratelimited(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d: a member (%s) is bound to a kernel driver; unbind it or bind it to vfio-pci or vfio-mdev-pci\n",
+				     iommu_group_id(group), dev_name(kdev));
 		put_device(kdev);
 	} else {
 		dev_info_ratelimited(dev, "vfio_iommu_mdev: cannot own the DMA of IOMMU group %d (%d): another user owns it (a vfio-pci member in another VFIO container, or iommufd); close that user first\n",
@@ -462,29 +460,44 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	mutex_lock(&vim_global_lock);
-	if (type == VIM_GROUP_IOMMU) {
-		/* the core already claimed this group's DMA ownership */
-		vg->pg = vim_pgroup_get(c, group, dev, false);
-	} else {
+	if (type == VIM_GROUP_EMULATED) {
+		mutex_lock(&vim_global_lock);
 		rec = vim_record_find(dev);
 		if (rec) {
 			pdev = get_device(rec->iommu_dev);
 			pgroup = iommu_group_get(pdev);
 		}
-		if (rec && !pgroup) {
-			vg->pg = ERR_PTR(-ENODEV);
-		} else if (rec) {
-			vg->pg = vim_pgroup_get(c, pgroup, pdev, true);
-			vg->mdev_dev = get_device(dev);
-			if (!IS_ERR(vg->pg))
-				rec->pg = vg->pg;
-		}
+		mutex_unlock(&vim_global_lock);
 		/* no record: a classic mdev, type1's emulated contract */
+	}
+	/*
+	 * The first domain needs every mapping pinned: pin now, holding only
+	 * c->lock, so a mapping whose pages fault slowly (a FUSE file) stalls
+	 * this container only, never vim_global_lock's other users.
+	 */
+	if ((type == VIM_GROUP_IOMMU || pdev) && list_empty(&c->domains)) {
+		ret = vim_dma_pin_all(c);
+		if (ret)
+			goto out_unlock;
+	}
+	mutex_lock(&vim_global_lock);
+	if (type == VIM_GROUP_IOMMU) {
+		/* the core already claimed this group's DMA ownership */
+		vg->pg = vim_pgroup_get(c, group, dev, false);
+	} else if (pdev && !pgroup) {
+		vg->pg = ERR_PTR(-ENODEV);
+	} else if (pdev) {
+		vg->pg = vim_pgroup_get(c, pgroup, pdev, true);
+		vg->mdev_dev = get_device(dev);
+		rec = vim_record_find(dev);
+		if (!IS_ERR(vg->pg) && rec)
+			rec->pg = vg->pg;
 	}
 	mutex_unlock(&vim_global_lock);
 	if (IS_ERR(vg->pg)) {
 		ret = PTR_ERR(vg->pg);
+		if (list_empty(&c->domains))
+			vim_dma_unpin_all(c);
 		goto out_unlock;
 	}
 	list_add_tail(&vg->next, &c->vgroups);
@@ -505,25 +518,39 @@ out_free:
 /*
  * The vfio-pci group that brought @pg into the container leaves while mdevs
  * still use it.  The core releases its DMA ownership right after we return
- * (6.1 has no shared claim to take over), so the mdevs cannot keep their
- * translation: detach now, and have each parent stop its device's DMA.
+ * (6.1 and 6.12 have no shared claim to take over), so the mdevs cannot
+ * keep their translation: have each parent stop its device, then detach.
+ * Caller holds c->lock, not vim_global_lock: a parent's revoke waits for
+ * the device ops in flight, which may wait for user memory, and must not
+ * stall every other container meanwhile.  c->lock and the core's container
+ * lock (held by our caller) keep c->vgroups and their mdevs in place: an
+ * mdev's removal detaches its group through that container lock first.
  */
 static void vim_pgroup_revoke(struct vim_container *c, struct vim_pgroup *pg)
 {
+	const struct vfio_iommu_mdev_ops *ops;
 	struct vim_record *rec;
 	struct vim_vgroup *vg;
 
+	mutex_lock(&vim_global_lock);
+	pg->revoked = true;		/* the gate refuses from now on */
+	mutex_unlock(&vim_global_lock);
 	list_for_each_entry(vg, &c->vgroups, next) {
 		if (vg->pg != pg || !vg->mdev_dev)
 			continue;
+		mutex_lock(&vim_global_lock);
 		rec = vim_record_find(vg->mdev_dev);
+		ops = rec ? rec->ops : NULL;
+		mutex_unlock(&vim_global_lock);
 		dev_warn_ratelimited(vg->mdev_dev, "vfio_iommu_mdev: the vfio-pci group %d left its container first; this mdev's DMA is revoked until it is closed\n",
 				     iommu_group_id(pg->group));
-		if (rec && rec->ops && rec->ops->revoke)
-			rec->ops->revoke(vg->mdev_dev);
+		/* the parent module stays: its mdev exists */
+		if (ops && ops->revoke)
+			ops->revoke(vg->mdev_dev);
 	}
+	mutex_lock(&vim_global_lock);
 	vim_pgroup_detach(c, pg);
-	pg->revoked = true;
+	mutex_unlock(&vim_global_lock);
 }
 
 void vim_detach_group(void *iommu_data, struct iommu_group *group)
@@ -537,10 +564,11 @@ void vim_detach_group(void *iommu_data, struct iommu_group *group)
 		goto out;
 	list_del(&vg->next);
 	if (vg->pg) {
-		mutex_lock(&vim_global_lock);
+		/* this container's krefs change only under c->lock */
 		if (vg->type == VIM_GROUP_IOMMU &&
 		    kref_read(&vg->pg->kref) > 1)
 			vim_pgroup_revoke(c, vg->pg);
+		mutex_lock(&vim_global_lock);
 		if (vg->mdev_dev) {
 			struct vim_record *rec = vim_record_find(vg->mdev_dev);
 

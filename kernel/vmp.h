@@ -33,6 +33,12 @@ struct vmp_device {
 	bool revoked;			/* backend revoked its DMA: -ENODEV */
 	/* every device op runs in a read section; revoke waits for them */
 	struct srcu_struct srcu;
+	/*
+	 * Serialises enable (open), disable (close) and revoke's work on the
+	 * enabled device; @enabled under it.
+	 */
+	struct mutex state_lock;
+	bool enabled;
 };
 
 extern struct mdev_driver vmp_mdev_driver;

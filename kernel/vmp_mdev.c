@@ -43,6 +43,7 @@ static int vmp_init_dev(struct vfio_device *vdev)
 	ret = init_srcu_struct(&mvdev->srcu);
 	if (ret)
 		return ret;
+	mutex_init(&mvdev->state_lock);
 	ret = vfio_pci_core_init_dev(vdev);
 	if (ret) {
 		cleanup_srcu_struct(&mvdev->srcu);
@@ -56,40 +57,44 @@ static int vmp_init_dev(struct vfio_device *vdev)
 
 static void vmp_release_dev(struct vfio_device *vdev)
 {
+	mutex_destroy(&vmp_of(vdev)->state_lock);
 	cleanup_srcu_struct(&vmp_of(vdev)->srcu);
 	vfio_pci_core_release_dev(vdev);
 }
 
 static int vmp_open_device(struct vfio_device *vdev)
 {
-	struct vfio_pci_core_device *core = &vmp_of(vdev)->core;
-	int ret, idx;
+	struct vmp_device *mvdev = vmp_of(vdev);
+	struct vfio_pci_core_device *core = &mvdev->core;
+	int ret;
 
 	/* only in a container of ours that holds the parent's group */
 	ret = vfio_iommu_mdev_usable(vdev->dev);
 	if (ret)
 		return ret;
 	/* a bus reset still owed from the last user happens first */
-	vmp_reset_open(vmp_of(vdev));
-	idx = srcu_read_lock(vmp_srcu(vdev));
+	vmp_reset_open(mvdev);
+	mutex_lock(&mvdev->state_lock);
 	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_enable(core);
-	if (!ret)
+	if (!ret) {
 		vfio_pci_core_finish_enable(core);
-	srcu_read_unlock(vmp_srcu(vdev), idx);
-	/* a revoke that raced with the enable: undo, as close would */
-	if (!ret && READ_ONCE(vmp_of(vdev)->revoked)) {
-		vfio_pci_core_disable(core);
-		ret = -ENODEV;
+		mvdev->enabled = true;
 	}
+	mutex_unlock(&mvdev->state_lock);
 	if (ret)
-		vmp_reset_close(vmp_of(vdev), false);
+		vmp_reset_close(mvdev, false);
 	return ret;
 }
 
 static void vmp_close_device(struct vfio_device *vdev)
 {
+	struct vmp_device *mvdev = vmp_of(vdev);
+
+	mutex_lock(&mvdev->state_lock);
 	vfio_pci_core_close_device(vdev);
-	vmp_reset_close(vmp_of(vdev), true);
+	mvdev->enabled = false;
+	mutex_unlock(&mvdev->state_lock);
+	vmp_reset_close(mvdev, true);
 }
 
 static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,

@@ -79,7 +79,8 @@ static int vmp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = mdev_register_parent(&parent->mdev_parent, &pdev->dev,
 				   &vmp_mdev_driver, parent->types, 1);
 	if (ret) {
-		pci_set_drvdata(pdev, NULL);
+		/* under vmp_parent_lock: a bus walk may be looking */
+		vmp_reset_unbind(parent);
 		kfree(parent);
 		return ret;
 	}

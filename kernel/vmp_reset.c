@@ -40,13 +40,24 @@ struct vmp_reset_walk {
 	struct pci_dev *blocker;	/* first device that forbids it */
 };
 
+/*
+ * Does a reset of @w's slot reach @dev?  @dev is below the parent's bus;
+ * it is in the slot if it, or the bridge above it on that bus, is.
+ */
+static bool vmp_in_slot(struct pci_dev *dev, struct vmp_reset_walk *w)
+{
+	while (dev->bus != w->pdev->bus && dev->bus->self)
+		dev = dev->bus->self;
+	return dev->slot == w->pdev->slot;
+}
+
 /* Under pci_bus_sem: is @dev, reset with the parent, one of ours, idle? */
 static int vmp_reset_check(struct pci_dev *dev, void *data)
 {
 	struct vmp_reset_walk *w = data;
 	struct vmp_parent *p;
 
-	if (w->slot && dev->slot != w->pdev->slot)
+	if (w->slot && !vmp_in_slot(dev, w))
 		return 0;
 	if (dev == w->pdev)
 		return 0;
@@ -85,6 +96,9 @@ static int vmp_reset_bus(struct vmp_parent *parent)
 		pci_info_ratelimited(pdev, "%s: %s reset failed (%d); will retry at the next open\n",
 				     VMP_DRIVER_NAME, w.slot ? "slot" : "bus",
 				     ret);
+	else	/* not rate-limited: one per real reset, each slow */
+		pci_info(pdev, "%s: %s reset between users\n",
+			 VMP_DRIVER_NAME, w.slot ? "slot" : "bus");
 	return ret;
 }
 
@@ -94,7 +108,7 @@ static int vmp_reset_done(struct pci_dev *dev, void *data)
 	struct vmp_reset_walk *w = data;
 	struct vmp_parent *p;
 
-	if (w->slot && dev->slot != w->pdev->slot)
+	if (w->slot && !vmp_in_slot(dev, w))
 		return 0;
 	p = vmp_is_parent(dev) ? pci_get_drvdata(dev) : NULL;
 	if (p)

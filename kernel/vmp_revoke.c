@@ -115,8 +115,10 @@ static void vmp_disable_device(struct vfio_pci_core_device *core)
 }
 
 /*
- * Called by vfio_iommu_mdev with its locks held (and the VFIO core's group
- * locks): sleeps, but takes none of those; device ops never wait for them.
+ * Called by vfio_iommu_mdev with its container's lock held (and the VFIO
+ * core's locks of that container): sleeps, but takes none of those, and
+ * device ops never wait for them.  state_lock keeps a concurrent close
+ * (which frees the core's virtual config space) out.
  */
 void vmp_revoke(struct device *mdev_dev)
 {
@@ -124,8 +126,13 @@ void vmp_revoke(struct device *mdev_dev)
 
 	WRITE_ONCE(mvdev->revoked, true);
 	synchronize_srcu(&mvdev->srcu);
-	vmp_disable_device(&mvdev->core);
-	vmp_zap_bars(&mvdev->core);
+	/* an open that raced sees the flag; a close may have run: enabled */
+	mutex_lock(&mvdev->state_lock);
+	if (mvdev->enabled) {
+		vmp_disable_device(&mvdev->core);
+		vmp_zap_bars(&mvdev->core);
+	}
+	mutex_unlock(&mvdev->state_lock);
 }
 
 /* The revoked mdev's group left its container: a new open may attach. */

@@ -4,24 +4,75 @@
 # once, run every case of the plan in that boot, parse the console log.
 # Logs go to build/logs/NAME$BED_SUFFIX.log (BED_SUFFIX tells the runs of
 # several kernels apart).  Prints the total "N passed, N failed".
+#
+# A plan may carry directives, read here on the host, one per line:
+#   # bed: kernel=debug    run only on the debug kernel (BED_KERNEL=debug,
+#                          set by tests/check.sh with BED_KIMAGE/BED_MODROOT)
+#   # bed: modroot=patched boot with the stock modules of BED_MODROOT_PATCHED
+#                          (vfio.ko with docs/upstream/0001-*.patch)
+#   # bed: expect=KASAN use-after-free
+#                          the boot is meant to hit that report: it boots
+#                          with kasan.fault=panic loglevel=5 and is judged by
+#                          tests/bed/expect.sh (one test) instead of parse.sh;
+#                          implies kernel=debug
+#   # bed: title=TEXT      the name of that one test
+#   # bed: also=debug      run on the debug kernel too (tests/check.sh)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${KVER:?KVER not set}
 mkdir -p "$top/build/logs"
 tp=0 tf=0
+# directive PLAN KEY: the value of "# bed: KEY=VALUE" in PLAN (last wins)
+directive() {
+	sed -n "s/^# bed: $2=//p" "$1" | tail -n 1
+}
 for plan in "$@"; do
 	name=$(basename "$plan" .sh)${BED_SUFFIX:-}
 	initrd=$top/build/initrd-$name.gz
 	log=$top/build/logs/$name.log
-	if ! "$top/tests/bed/mkinitramfs.sh" "$kver" "$initrd" "$plan"; then
+	expect=$(directive "$plan" expect)
+	modroot=${BED_MODROOT:-}
+	append=${BED_APPEND:-}
+	if [ "$(directive "$plan" kernel)" = debug ] || [ -n "$expect" ]; then
+		if [ "${BED_KERNEL:-}" != debug ]; then
+			echo "      ($name: a debug-kernel plan, run by make check's debug series)"
+			continue
+		fi
+	fi
+	case $(directive "$plan" modroot) in
+	"") ;;
+	patched)
+		modroot=${BED_MODROOT_PATCHED:-}
+		if [ -z "$modroot" ]; then
+			echo "FAIL  $name/plan asks for modroot=patched: no BED_MODROOT_PATCHED"
+			tf=$((tf + 1))
+			continue
+		fi
+		;;
+	*)
+		echo "FAIL  $name/unknown directive modroot=$(directive "$plan" modroot)"
+		tf=$((tf + 1))
+		continue
+		;;
+	esac
+	# stop at the first report; loglevel=5 puts its allocation and free
+	# stacks (printed at the default level, hidden by quiet) on the console
+	[ -n "$expect" ] && append="$append kasan.fault=panic loglevel=5"
+	if ! BED_MODROOT=$modroot \
+	     "$top/tests/bed/mkinitramfs.sh" "$kver" "$initrd" "$plan"; then
 		echo "FAIL  $name/build the initramfs"
 		tf=$((tf + 1))
 		continue
 	fi
 	start=$(date +%s)
-	"$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
+	BED_APPEND=$append "$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
 		"${BED_BOUND:-240}"
-	out=$("$top/tests/bed/parse.sh" "$log" "$name")
+	if [ -n "$expect" ]; then
+		out=$("$top/tests/bed/expect.sh" "$log" "$name" "$expect" \
+			"$(directive "$plan" title)")
+	else
+		out=$("$top/tests/bed/parse.sh" "$log" "$name")
+	fi
 	echo "$out" | sed '$d'
 	last=$(echo "$out" | tail -n 1)
 	p=${last%% passed*}

@@ -4,12 +4,15 @@
 # need (with their dependencies, indexed by depmod), our modules built
 # from kernel/ and tests/kmod/ (installed under extra/), the test binary,
 # the plan, and any further FILEs (copied to /bed).
+# BED_MODROOT takes the stock modules from $BED_MODROOT/lib/modules/KVER
+# (a kernel built by mk/debug-kernel.sh) instead of /lib/modules/KVER.
 set -euo pipefail
 kver=$1 out=$2 plan=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kmod=/lib/modules/$kver
+src=${BED_MODROOT:-}$kmod
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
@@ -23,8 +26,8 @@ cp "$plan" "$root/bed/plan.sh"
 # Stock modules, resolved through modules.dep.
 want="vfio vfio_iommu_type1 vfio-pci-core vfio-pci mdev irqbypass
       e1000 virtio_pci 9pnet_virtio 9p"
-# modules of some series only (vfio_virqfd is part of vfio.ko since 6.2)
-maybe="vfio_virqfd"
+# modules of some kernels only (vfio_virqfd is part of vfio.ko since 6.2)
+maybe="vfio_virqfd fuse"
 declare -A have=()
 add() {
 	local rel=$1 dep
@@ -33,27 +36,27 @@ add() {
 	mkdir -p "$root/$kmod/$(dirname "$rel")"
 	# busybox loads plain .ko files only (6.12 ships .ko.xz)
 	case $rel in
-	*.ko.xz) xz -dc "$kmod/$rel" > "$root/$kmod/${rel%.xz}" ;;
-	*) cp "$kmod/$rel" "$root/$kmod/$rel" ;;
+	*.ko.xz) xz -dc "$src/$rel" > "$root/$kmod/${rel%.xz}" ;;
+	*) cp "$src/$rel" "$root/$kmod/$rel" ;;
 	esac
-	for dep in $(grep "^$rel:" "$kmod/modules.dep" | cut -d: -f2); do
+	for dep in $(grep "^$rel:" "$src/modules.dep" | cut -d: -f2); do
 		add "$dep"
 	done
 }
 for m in $want $maybe; do
-	rel=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$kmod/modules.dep" | cut -d: -f1 || true)
+	rel=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$src/modules.dep" | cut -d: -f1 || true)
 	if [ -z "$rel" ]; then
 		case " $maybe " in *" $m "*) continue ;; esac
 		# built into this kernel (virtio_pci in 6.12)
-		grep -qE "/$m\.ko$" "$kmod/modules.builtin" && continue
-		echo "module $m not in $kmod" >&2
+		grep -qE "/$m\.ko$" "$src/modules.builtin" && continue
+		echo "module $m not in $src" >&2
 		exit 1
 	fi
 	add "$rel"
 done
-cp "$kmod/modules.order" "$kmod/modules.builtin" "$root/$kmod/"
-[ -f "$kmod/modules.builtin.modinfo" ] &&
-	cp "$kmod/modules.builtin.modinfo" "$root/$kmod/"
+cp "$src/modules.order" "$src/modules.builtin" "$root/$kmod/"
+[ -f "$src/modules.builtin.modinfo" ] &&
+	cp "$src/modules.builtin.modinfo" "$root/$kmod/"
 
 # Our modules (kernel/ and tests/kmod/), built for $kver by mk/modules.sh.
 mkdir -p "$root/$kmod/extra"

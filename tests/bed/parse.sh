@@ -3,14 +3,24 @@
 # Read a guest's serial console log and report: every test case, a test
 # that the guest reached the end of its plan (no crash, no time-out), and a
 # test that the guest kernel log has no WARN, BUG, oops, panic, hung task or
-# lockup.  Prints "N passed, N failed" and exits non-zero on any failure.
+# lockup, and (debug kernel) no lockdep, KASAN or atomic-sleep report and
+# no lock debugging turned off.  Prints "N passed, N failed" and exits
+# non-zero on any failure.
 log=$1 suite=${2:-vm}
-tr -d '\r' < "$log" | awk -v suite="$suite" '
+# (terminal resets from the firmware's serial console can precede a line)
+tr -d '\r' < "$log" | sed -E 's/\x1b(c|\[[?0-9;]*[A-Za-z])//g' |
+	awk -v suite="$suite" '
 BEGIN {
 	bad = "WARNING:|BUG:|Oops|general protection fault|Kernel panic|" \
 	      "soft lockup|hard LOCKUP|blocked for more than|" \
 	      "rcu_(sched|preempt) detected stall|Call Trace|UBSAN:|" \
-	      "kernel BUG|refcount_t:|list_(add|del) corruption"
+	      "kernel BUG|refcount_t:|list_(add|del) corruption|" \
+	      "KASAN:|possible (circular|recursive) locking|" \
+	      "inconsistent lock state|suspicious RCU usage|" \
+	      "DEBUG_LOCKS_WARN_ON|non-static key|" \
+	      "turning off the locking correctness validator|" \
+	      "Disabling lock debugging|lockdep is turned off|" \
+	      "sleeping function called from invalid context"
 	cur = "boot"; pass = 0; fail = 0; ended = 0; kbad = 0; started = 0
 }
 /^BED: start/ { started = 1 }

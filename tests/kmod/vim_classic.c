@@ -18,8 +18,15 @@
 
 struct vc_dev {
 	struct vfio_device vdev;
-	struct mutex lock;	/* page, iova, unmap_calls */
+	/*
+	 * page, iova, unmap_calls, keep, pinning.  Never held across
+	 * vfio_pin_pages()/vfio_unpin_pages(): the backend calls dma_unmap
+	 * with its own locks held, which take this one (lockdep found the
+	 * cycle with type1 on the debug kernel).
+	 */
+	struct mutex lock;
 	struct page *page;	/* pinned page, or NULL */
+	bool pinning;		/* a VC_PIN is between its checks */
 	u64 iova;
 	u32 unmap_calls;
 	bool keep;		/* ignore dma_unmap: a misbehaving driver */
@@ -35,12 +42,23 @@ static struct vc_dev *vc_of(struct vfio_device *vdev)
 	return container_of(vdev, struct vc_dev, vdev);
 }
 
-static void vc_unpin(struct vc_dev *vc)
+/* Under vc->lock: take the pin if @all or it lies in [iova, +length). */
+static bool vc_take(struct vc_dev *vc, bool all, u64 iova, u64 length,
+		    u64 *pinned)
 {
-	if (vc->page) {
-		vfio_unpin_pages(&vc->vdev, vc->iova, 1);
-		vc->page = NULL;
-	}
+	if (!vc->page || (!all && (vc->keep || vc->iova < iova ||
+				   vc->iova - iova >= length)))
+		return false;
+	*pinned = vc->iova;
+	vc->page = NULL;
+	return true;
+}
+
+/* Give the pin back (or not, if none was taken); no lock held. */
+static void vc_unpin(struct vc_dev *vc, bool taken, u64 iova)
+{
+	if (taken)
+		vfio_unpin_pages(&vc->vdev, iova, 1);
 }
 
 static long vc_ioctl(struct vfio_device *vdev, unsigned int cmd,
@@ -48,6 +66,9 @@ static long vc_ioctl(struct vfio_device *vdev, unsigned int cmd,
 {
 	struct vc_dev *vc = vc_of(vdev);
 	struct vc_stats st;
+	struct page *page;
+	bool taken = false;
+	u64 pinned = 0;
 	struct vc_rw rw;
 	void *buf, *kva;
 	long ret = 0;
@@ -55,22 +76,26 @@ static long vc_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	mutex_lock(&vc->lock);
 	switch (cmd) {
 	case VC_PIN:
-		if (vc->page) {
+		if (vc->page || vc->pinning) {
 			ret = -EBUSY;
 			break;
 		}
+		vc->pinning = true;
+		mutex_unlock(&vc->lock);
 		ret = vfio_pin_pages(vdev, arg, 1, IOMMU_READ | IOMMU_WRITE,
-				     &vc->page);
+				     &page);
+		mutex_lock(&vc->lock);
+		vc->pinning = false;
 		if (ret == 1) {
+			vc->page = page;
 			vc->iova = arg;
 			ret = 0;
 		} else {
-			vc->page = NULL;
 			ret = ret < 0 ? ret : -EFAULT;
 		}
 		break;
 	case VC_UNPIN:
-		vc_unpin(vc);
+		taken = vc_take(vc, true, 0, 0, &pinned);
 		break;
 	case VC_KEEP:
 		vc->keep = arg;
@@ -119,6 +144,7 @@ static long vc_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		ret = -ENOTTY;
 	}
 	mutex_unlock(&vc->lock);
+	vc_unpin(vc, taken, pinned);
 	return ret;
 }
 
@@ -126,22 +152,26 @@ static long vc_ioctl(struct vfio_device *vdev, unsigned int cmd,
 static void vc_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	struct vc_dev *vc = vc_of(vdev);
+	bool taken;
+	u64 pinned = 0;
 
 	mutex_lock(&vc->lock);
 	vc->unmap_calls++;
-	if (!vc->keep && vc->page && vc->iova >= iova &&
-	    vc->iova - iova < length)
-		vc_unpin(vc);
+	taken = vc_take(vc, false, iova, length, &pinned);
 	mutex_unlock(&vc->lock);
+	vc_unpin(vc, taken, pinned);
 }
 
 static void vc_close(struct vfio_device *vdev)
 {
 	struct vc_dev *vc = vc_of(vdev);
+	bool taken;
+	u64 pinned = 0;
 
 	mutex_lock(&vc->lock);
-	vc_unpin(vc);
+	taken = vc_take(vc, true, 0, 0, &pinned);
 	mutex_unlock(&vc->lock);
+	vc_unpin(vc, taken, pinned);
 }
 
 static int vc_init(struct vfio_device *vdev)

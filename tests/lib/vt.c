@@ -493,6 +493,11 @@ void vt_fill(void *p, size_t len, uint32_t seed)
 
 int vt_klog_contains(const char *needle, const char *needle2)
 {
+	return vt_klog_count(needle, needle2) > 0;
+}
+
+int vt_klog_count(const char *needle, const char *needle2)
+{
 	int len = klogctl(10 /* SIZE_BUFFER */, NULL, 0);
 	char *buf, *line, *save = NULL;
 	int found = 0, n;
@@ -506,10 +511,10 @@ int vt_klog_contains(const char *needle, const char *needle2)
 	if (n < 0)
 		n = 0;
 	buf[n] = 0;
-	for (line = strtok_r(buf, "\n", &save); line && !found;
+	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		found = strstr(line, needle) &&
-			(!needle2 || strstr(line, needle2));
+		found += strstr(line, needle) &&
+			 (!needle2 || strstr(line, needle2));
 	free(buf);
 	return found;
 }

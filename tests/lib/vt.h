@@ -137,6 +137,8 @@ void vt_fill(void *p, size_t len, uint32_t seed);
 
 /* Kernel log: non-zero if the log read so far contains needle. */
 int vt_klog_contains(const char *needle, const char *needle2);
+/* Number of such lines in the kernel log read so far. */
+int vt_klog_count(const char *needle, const char *needle2);
 /* locked_vm of this process in KiB, or -errno. */
 long vt_locked_vm_kb(void);
 

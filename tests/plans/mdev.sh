@@ -2,6 +2,7 @@
 # vfio_iommu_mdev registers after it (so the VFIO core asks ours first and
 # falls back to type1 when ours refuses); the stock-stack cases again on
 # ours, then vfio_mdev_pci.
+# bed: also=debug
 export VT_TYPE1=before
 setup modprobe vfio-pci
 setup modprobe e1000

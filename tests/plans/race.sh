@@ -2,6 +2,7 @@
 # container fd running while the last group leaves) against our backend,
 # on a vfio-pci group and on an mdev at the same time.  RACE_SECONDS (60)
 # can come from the kernel command line: BED_APPEND=RACE_SECONDS=10.
+# bed: also=debug
 setup modprobe vfio-pci
 setup modprobe vfio_iommu_type1
 # registered last: serves the new containers

@@ -833,71 +833,28 @@ static int t_gone_open(int argc, char **argv)
 	return mdev_works(argv[1], UUID_A, 61);
 }
 
-/* Empty the trace buffer (opening "trace" with O_TRUNC does it). */
-static int trace_clear(void)
-{
-	int fd = open("/sys/kernel/tracing/trace", O_WRONLY | O_TRUNC);
+/*
+ * Close @d and count the bus resets that followed: the kernel log line
+ * vfio-mdev-pci prints for each (the log is cleared between cases).
+ */
+static int resets_seen;
 
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-/* Function tracer on @fn (a kernel function); 0 or -errno. */
-static int trace_on(const char *fn)
-{
-	const char *t = "/sys/kernel/tracing";
-	char path[96];
-
-	if (access("/sys/kernel/tracing/trace", F_OK) &&
-	    system("mount -t tracefs nodev /sys/kernel/tracing"))
-		return -ENODEV;
-	snprintf(path, sizeof(path), "%s/set_ftrace_filter", t);
-	VT_OK(vt_sysfs_write(path, fn));
-	snprintf(path, sizeof(path), "%s/current_tracer", t);
-	VT_OK(vt_sysfs_write(path, "function"));
-	return trace_clear();
-}
-
-/* Calls of @fn traced since trace_on() (or the last count); resets. */
-static int trace_count(const char *fn)
-{
-	char line[512];
-	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
-	int n = 0;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '#' || !strstr(line, fn))
-			continue;
-		VT_NOTE("traced: %.*s", (int)strcspn(line, "\n"), line);
-		n++;
-	}
-	fclose(f);
-	trace_clear();
-	return n;
-}
-
-static void trace_off(void)
-{
-	vt_sysfs_write("/sys/kernel/tracing/current_tracer", "nop");
-	vt_sysfs_write("/sys/kernel/tracing/set_ftrace_filter", "");
-}
-
-/* Close @d and count the bus resets that followed (traced). */
 static int close_and_count(struct vt_dev *d)
 {
+	int n;
+
 	vt_dev_close(d);
-	return trace_count("pci_reset_bus");
+	n = vt_klog_count("vfio-mdev-pci: bus reset between users", NULL);
+	n -= resets_seen;
+	resets_seen += n;
+	return n;
 }
 
 /*
  * mdev.reset A B: two edu devices without FLR on one bus (resettable only
  * by a bus reset), both vfio-mdev-pci parents.  Used mdevs: no bus reset
- * while one of them is open; one bus reset after the last closes (traced:
- * pci_reset_bus).  One mdev used while the other parent has no open mdev:
+ * while one of them is open; one bus reset after the last closes (counted
+ * by the kernel log line of each).  One mdev used while the other parent has no open mdev:
  * reset at its close.  The other device on vfio-pci: no reset (as vfio-pci
  * would not either), and the log says why.  PCI hot reset is refused with
  * ENODEV ("unsupported for device").
@@ -910,7 +867,8 @@ static int t_reset(int argc, char **argv)
 
 	VT_ASSERT(argc == 3, "usage");
 	mdev_remove_all();
-	VT_OK(trace_on("pci_reset_bus"));
+	resets_seen = vt_klog_count("vfio-mdev-pci: bus reset between users",
+				    NULL);
 	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
 		return 1;
 	if (open_mdev(&a, -1, UUID_A) || open_mdev(&b, a.cfd, UUID_B))
@@ -919,7 +877,6 @@ static int t_reset(int argc, char **argv)
 		 -errno : 0, ENODEV);
 	if (dma_check(&a, 0x100000, 111) || dma_check(&b, 0x400000, 112))
 		return 1;
-	trace_count("pci_reset_bus");
 	a.own_container = 0;
 	n = close_and_count(&a);
 	VT_ASSERT(n == 0, "%d bus resets while the other mdev was open", n);
@@ -944,7 +901,6 @@ static int t_reset(int argc, char **argv)
 	VT_ASSERT(vt_klog_contains("not reset between users", "bound to vfio-pci"),
 		  "no log line saying why the bus was not reset");
 	vt_dev_close(&p);
-	trace_off();
 	VT_NOTE("bus reset after the last user of the bus; none under vfio-pci");
 	VT_OK(vt_mdev_remove(UUID_B));
 	VT_OK(vt_pci_bind(argv[1], ""));

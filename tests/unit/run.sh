@@ -34,8 +34,40 @@ for k in 'WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1' 'BUG: kernel NULL pointer deref
 		'^FAIL  u/guest kernel log clean' \
 		"$(echo "$good" | sed "3a K: [    2.0] $k")"
 done
+for k in 'BUG: KASAN: use-after-free in vfio_iommu_type1_ioctl+0x1c/0x90' \
+	 'WARNING: possible circular locking dependency detected' \
+	 'Disabling lock debugging due to kernel taint' \
+	 'INFO: trying to register non-static key.'; do
+	case_ "parser: lockdep/KASAN '${k:0:28}' fails the run" 1 \
+		'^FAIL  u/guest kernel log clean' \
+		"$(echo "$good" | sed "3a K: [    2.0] $k")"
+done
+# expect.sh: a plan that declares "# bed: expect=KASAN use-after-free"
+expect=$top/tests/bed/expect.sh
+uaf='BED: start
+ok 1 - setup
+[   20.1] ==================================================================
+[   20.1] BUG: KASAN: use-after-free in __mutex_lock+0x9f/0x8d0
+[   20.1] Read of size 8 at addr ffff888004f1e430 by task vt/95
+[   20.1]  vfio_iommu_type1_ioctl+0x2a/0x1a0 [vfio_iommu_type1]
+[   20.1]  vfio_fops_unl_ioctl+0x5c/0x80 [vfio]
+[   20.1] ==================================================================
+[   20.1] Kernel panic - not syncing: kasan.fault=panic set ...'
+xcase() {
+	printf '%s\n' "$3" > "$tmp/log"
+	out=$("$expect" "$tmp/log" u "KASAN use-after-free" "the race")
+	rc=$?
+	[ "$rc" = "$2" ] && echo "$out" | grep -qE "$4"
+	res $? "expect: $1"
+}
+xcase "a use-after-free report naming vfio passes" 0 "$uaf" '^PASS  u/the race$'
+xcase "a clean run to the end fails" 1 "$good" '^FAIL  u/the race$'
+xcase "a report that does not name vfio fails" 1 "$(echo "$uaf" | sed '/vfio/d')" \
+	'does not name vfio'
 case_ "parser: a guest that never ends fails the run" 1 \
 	'^FAIL  u/guest reached the end' "$(echo "$good" | sed '$d')"
+case_ "parser: a terminal reset before 'BED: start' is ignored" 0 '^4 passed' \
+	"$(echo "$good" | sed "1s/^/$(printf '\033')c$(printf '\033')[?7l$(printf '\033')[2J/")"
 case_ "parser: a DMAR fault alone is not a kernel error" 0 '^4 passed' \
 	"$(echo "$good" | sed '3a K: [ 3.9] DMAR: [DMA Write NO_PASID] Request device [00:04.0] fault addr 0x200000 [fault reason 0x05] PTE Write access is not set')"
 
