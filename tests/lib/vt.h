@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
+#include <sys/types.h>
 #include <linux/vfio.h>
 
 
@@ -170,6 +171,21 @@ int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
 int edu_roundtrip(struct vt_dev *d, uint64_t iova_src, uint64_t iova_dst,
 		  uint32_t len);
 
+/* ---- slowfs: a FUSE file whose reads wait (tests/lib/slowfs.c) ------- */
+
+#define SLOWFS_SIZE	(64 * 4096)	/* the file "f" */
+
+struct slowfs {
+	pid_t pid;		/* the server */
+	int release_fd;		/* write to answer every read from now on */
+	char dir[64];
+};
+
+/* Mount at @dir (created); reads of @dir/f wait for slowfs_release(). */
+int slowfs_mount(struct slowfs *s, const char *dir);
+void slowfs_release(struct slowfs *s);
+void slowfs_unmount(struct slowfs *s);
+
 /* ---- test registry --------------------------------------------------- */
 
 struct vt_case {
@@ -185,5 +201,6 @@ extern const struct vt_case backend_cases[];
 extern const struct vt_case bench_cases[];
 extern const struct vt_case race_cases[];
 extern const struct vt_case robust_cases[];
+extern const struct vt_case fuzz_cases[];
 
 #endif

@@ -18,6 +18,9 @@ t "ours: a device keeping pins past dma_unmap: unmap EBUSY, page never freed und
 t "ours: a 2 TiB MAP_DMA is refused (E2BIG) before any allocation" /bed/vt robust.huge
 t "ours: locked memory charged to the mapping process, not to whoever attaches" \
 	/bed/vt robust.charge_owner "$EDU_SINGLE"
+setup sh -c 'modprobe fuse || grep -qw fuse /proc/filesystems'
+t "ours: an attach waiting on a never-ending page fault (FUSE) stalls no other tenant" \
+	/bed/vt robust.fuse_stall "$EDU_SINGLE" "$EDU_RP"
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"

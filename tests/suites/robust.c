@@ -196,7 +196,212 @@ static int t_charge_owner(int argc, char **argv)
 	return charge_case(argv[1], 256, 0);
 }
 
+#define UUID_F	"22222222-3333-4444-5555-666666666663"
+#define PG	4096
+
+/* Another tenant: an mdev on @bdf created, opened, DMA checked, removed. */
+static int other_tenant(const char *bdf)
+{
+	uint8_t *src = vt_alloc(PG), *dst = vt_alloc(PG);
+	struct vt_dev d;
+
+	VT_ASSERT(src && dst, "alloc");
+	VT_OK(vt_pci_bind(bdf, "vfio-mdev-pci"));
+	VT_OK(vt_mdev_create(bdf, UUID_F));
+	VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_F), UUID_F,
+			  VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(&d));
+	vt_fill(src, 2048, 61);
+	VT_OK(vt_map(d.cfd, src, IOVA, PG));
+	VT_OK(vt_map(d.cfd, dst, IOVA + PG, PG));
+	VT_OK(edu_roundtrip(&d, IOVA, IOVA + PG, 2048));
+	VT_ASSERT(!memcmp(src, dst, 2048), "DMA bytes differ");
+	vt_dev_close(&d);
+	VT_OK(vt_mdev_remove(UUID_F));
+	return 0;
+}
+
+/* Wait up to @ms for @pid; its exit status, or -ETIMEDOUT. */
+static int wait_ms(pid_t pid, int ms)
+{
+	int status;
+
+	for (; ms > 0; ms -= 50) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		usleep(50000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * robust.fuse_stall PCI OTHER: a user maps a file whose page faults never
+ * end (a FUSE file system of its own that holds every read) into a
+ * container without a domain, then attaches a vfio-pci group: the attach
+ * pins the mapping and waits.  Meanwhile another tenant creates an mdev
+ * (OTHER), opens it in its own container, does DMA and removes it: that
+ * must complete, since the waiting attach holds only its own container's
+ * lock.  Then the file system answers and the attach completes.
+ */
+static int t_fuse_stall(int argc, char **argv)
+{
+	int fd, gfd, r, go[2];
+	struct slowfs fs;
+	struct classic c;
+	pid_t a, b;
+	char x = 0;
+	void *va;
+
+	VT_ASSERT(argc == 3, "usage");
+	VT_OK(slowfs_mount(&fs, "/tmp/slowfs"));
+	fd = open("/tmp/slowfs/f", O_RDONLY);
+	VT_ASSERT(fd >= 0, "open the slow file: %s", strerror(errno));
+	/*
+	 * The other tenant is forked now: once the attach waits, it holds
+	 * this process's mmap lock (read), and fork() needs it for write.
+	 */
+	VT_OK(pipe(go) ? -errno : 0);
+	b = fork();
+	VT_ASSERT(b >= 0, "fork");
+	if (!b)
+		_exit(read(go[0], &x, 1) == 1 ? other_tenant(argv[2]) : 2);
+	va = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	VT_ASSERT(va != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (classic_open(&c))
+		return 1;
+	VT_OK(vt_map(c.cfd, va, IOVA, 16 * PG));
+	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	gfd = vt_group_open(vt_pci_group(argv[1]));
+	VT_OK(gfd);
+	a = fork();
+	VT_ASSERT(a >= 0, "fork");
+	if (!a)
+		_exit(vt_group_set_container(gfd, c.cfd) ? 1 : 0);
+	usleep(1000000);
+	VT_ASSERT(wait_ms(a, 1) == -ETIMEDOUT,
+		  "the attach did not wait for the slow page fault");
+	VT_NOTE("attach waits in a page fault of the slow file");
+	VT_ASSERT(write(go[1], &x, 1) == 1, "go");
+	r = wait_ms(b, 30000);
+	slowfs_release(&fs);
+	VT_ASSERT(r == 0, "the other tenant %s while the attach waited (%d)",
+		  r == -ETIMEDOUT ? "was stalled 30 s" : "failed", r);
+	VT_NOTE("another tenant's mdev create, open, DMA and remove completed meanwhile");
+	r = wait_ms(a, 30000);
+	VT_ASSERT(r == 0, "the attach did not complete once the file answered (%d)",
+		  r);
+	VT_OK(vt_group_unset_container(gfd));
+	close(gfd);
+	VT_OK(vt_pci_bind(argv[1], ""));
+	VT_OK(vt_unmap(c.cfd, IOVA, 16 * PG, 0, NULL));
+	if (classic_close(&c))
+		return 1;
+	munmap(va, 16 * PG);
+	close(fd);
+	slowfs_unmount(&fs);
+	return vt_pci_bind(argv[2], "") ? 1 : 0;
+}
+
+/* nr_foll_pin_acquired - nr_foll_pin_released, or -errno. */
+static long pins_outstanding(void)
+{
+	char line[128];
+	long acq = -1, rel = -1, v;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "nr_foll_pin_acquired %ld", &v) == 1)
+			acq = v;
+		else if (sscanf(line, "nr_foll_pin_released %ld", &v) == 1)
+			rel = v;
+	}
+	fclose(f);
+	return acq < 0 || rel < 0 ? -ENOENT : acq - rel;
+}
+
+static int sh(const char *cmd)
+{
+	int r = system(cmd);
+
+	return r == 0 ? 0 : -EIO;
+}
+
+/* Unload both modules: the backend once its container states are freed. */
+static int unload(void)
+{
+	const char *refcnt = "/sys/module/vfio_iommu_mdev/refcnt";
+
+	VT_OK(sh("rmmod vfio_mdev_pci"));
+	VT_ASSERT(vt_wait_long(refcnt, 0, 10000) == 0, "backend refcnt %ld",
+		  vt_sysfs_long(refcnt));
+	VT_OK(sh("rmmod vfio_iommu_mdev"));
+	return 0;
+}
+
+/*
+ * robust.cycles N BDF: N times: load both modules, bind BDF, create its
+ * mdev, open it, DMA, close, remove, unbind, unload both.  Afterwards no
+ * pin is outstanding, VmLck is back, both modules load again and the
+ * device's group is usable by vfio-pci (DMA).
+ */
+static int t_cycles(int argc, char **argv)
+{
+	uint8_t *src = vt_alloc(PG), *dst = vt_alloc(PG);
+	long pins0, lck0 = vt_locked_vm_kb();
+	int i, n, loaded = 1;
+	struct vt_dev d;
+
+	VT_ASSERT(argc == 3 && src && dst, "usage / alloc");
+	n = atoi(argv[1]);
+	vt_mdev_remove(UUID_F);
+	pins0 = pins_outstanding();
+	VT_OK(pins0);
+	for (i = 0; i < n; i++) {
+		if (!loaded) {
+			VT_OK(sh("modprobe vfio_iommu_mdev && modprobe vfio_mdev_pci"));
+			loaded = 1;
+		}
+		VT_OK(vt_pci_bind(argv[2], "vfio-mdev-pci"));
+		VT_OK(vt_mdev_create(argv[2], UUID_F));
+		VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_F), UUID_F,
+				  VFIO_TYPE1v2_IOMMU));
+		VT_OK(vt_enable_bus_master(&d));
+		vt_fill(src, 512, i);
+		memset(dst, 0, 512);
+		VT_OK(vt_map(d.cfd, src, IOVA, PG));
+		VT_OK(vt_map(d.cfd, dst, IOVA + PG, PG));
+		VT_OK(edu_roundtrip(&d, IOVA, IOVA + PG, 512));
+		VT_ASSERT(!memcmp(src, dst, 512), "cycle %d: DMA bytes differ", i);
+		vt_dev_close(&d);
+		VT_OK(vt_mdev_remove(UUID_F));
+		VT_OK(vt_pci_bind(argv[2], ""));
+		if (unload())
+			return 1;
+		loaded = 0;
+	}
+	VT_OK(sh("modprobe vfio_iommu_mdev && modprobe vfio_mdev_pci"));
+	VT_ASSERT(pins_outstanding() == pins0, "%ld pins outstanding, %ld before",
+		  pins_outstanding(), pins0);
+	VT_ASSERT(vt_locked_vm_kb() == lck0, "VmLck %ld kB, %ld before",
+		  vt_locked_vm_kb(), lck0);
+	VT_OK(vt_pci_bind(argv[2], "vfio-pci"));
+	VT_OK(vt_dev_open(&d, -1, vt_pci_group(argv[2]), argv[2],
+			  VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(&d));
+	VT_OK(vt_map(d.cfd, src, IOVA, PG));
+	VT_OK(vt_map(d.cfd, dst, IOVA + PG, PG));
+	VT_OK(edu_roundtrip(&d, IOVA, IOVA + PG, 512));
+	vt_dev_close(&d);
+	VT_OK(vt_pci_bind(argv[2], ""));
+	VT_NOTE("%d load/use/unload cycles; pins, VmLck and refcounts back", n);
+	return 0;
+}
+
 const struct vt_case robust_cases[] = {
+	{ "cycles", t_cycles, "N BDF" },
+	{ "fuse_stall", t_fuse_stall, "PCI_BDF OTHER_MDEV_BDF" },
 	{ "keep_pins", t_keep_pins, "" },
 	{ "huge", t_huge, "" },
 	{ "charge_owner", t_charge_owner, "BDF" },
