@@ -35,6 +35,8 @@ t "mdev: vfio-pci sibling then mdev, one container; reverse EPERM" /bed/vt mdev.
 t "mdev: vfio-pci sibling and mdev in two containers refused" /bed/vt mdev.mixed_two "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: a group-mate's mdev in a second VM cannot open nor touch A's memory (both roles)" \
 	/bed/vt mdev.isolation "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: group-mate claimed by vfio-pci (no IOMMU yet): refused, the log names the real owner" \
+	/bed/vt mdev.claimed "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: a kernel driver in the group refuses the container; none binds while open" \
 	/bed/vt mdev.kdrv "$EDU_KDRV" "$NIC_KDRV"
 t "mdev: parent cannot be opened as a plain VFIO device (singleton)" /bed/vt mdev.host_open "$EDU_SINGLE"

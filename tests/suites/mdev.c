@@ -450,8 +450,11 @@ static int attack_with_mdev(const char *uuid, uint64_t secret_iova)
 	struct vt_dev b;
 	int r;
 
-	r = vt_dev_open(&b, -1, vt_mdev_group(uuid), uuid,
-			VFIO_TYPE1v2_IOMMU);
+	/* the type1 (v1) ABI first, then type1v2 */
+	r = vt_dev_open(&b, -1, vt_mdev_group(uuid), uuid, VFIO_TYPE1_IOMMU);
+	if (r == -EPERM)
+		r = vt_dev_open(&b, -1, vt_mdev_group(uuid), uuid,
+				VFIO_TYPE1v2_IOMMU);
 	if (r == 0) {
 		vt_enable_bus_master(&b);
 		r = edu_roundtrip(&b, secret_iova, secret_iova + PG, LEN);
@@ -557,6 +560,42 @@ static int t_unserved(int argc, char **argv)
 	VT_ASSERT(vt_klog_contains(msg, "load vfio_iommu_mdev after vfio_iommu_type1"),
 		  "the log line does not name group and remedy: '%s'", msg);
 	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
+/*
+ * mdev.claimed PCI MDEV: the vfio-pci group-mate sits in a container
+ * without an IOMMU set (the core claimed the group's DMA ownership at
+ * VFIO_GROUP_SET_CONTAINER).  The mdev is refused, and the log says that
+ * another user owns the group, not that a kernel driver is bound.
+ */
+static int t_claimed(int argc, char **argv)
+{
+	char msg[64];
+	int gfd, cfd;
+
+	VT_ASSERT(argc == 3, "usage");
+	mdev_remove_all();
+	if (make_mdev(argv[2], UUID_B))
+		return 1;
+	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	gfd = vt_group_open(vt_pci_group(argv[1]));
+	VT_OK(gfd);
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	if (mdev_refused(UUID_B, EPERM))
+		return 1;
+	snprintf(msg, sizeof(msg), "cannot own the DMA of IOMMU group %d",
+		 vt_pci_group(argv[1]));
+	VT_ASSERT(vt_klog_contains(msg, "another user owns it"),
+		  "no '%s ... another user owns it' in the kernel log", msg);
+	VT_ASSERT(!vt_klog_contains(msg, "kernel driver"),
+		  "the log blames a kernel driver");
+	close(gfd);
+	close(cfd);
+	VT_OK(vt_mdev_remove(UUID_B));
 	VT_OK(vt_pci_bind(argv[1], ""));
 	return 0;
 }
@@ -1019,6 +1058,7 @@ const struct vt_case mdev_cases[] = {
 	{ "refuse", t_refuse, "BRIDGE_BDF" },
 	{ "isolation", t_isolation, "PCI_BDF MDEV_BDF" },
 	{ "unserved", t_unserved, "BDF" },
+	{ "claimed", t_claimed, "PCI_BDF MDEV_BDF" },
 	{ "reset", t_reset, "BDF_A BDF_B (one bus, no FLR)" },
 	{ NULL, NULL, NULL },
 };
