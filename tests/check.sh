@@ -68,7 +68,7 @@ debug_series() {
 		BED_KIMAGE=$d/bzImage BED_MODROOT=$d/modroot \
 		BED_MODROOT_PATCHED=$d/modroot-patched \
 		BED_BOUND=${DEBUG_BOUND:-1800} \
-		BED_APPEND="${BED_APPEND:-} BED_TIMEOUT=${DEBUG_CASE_TIMEOUT:-900}" \
+		BED_APPEND="${BED_APPEND:-} BED_TIMEOUT=${DEBUG_CASE_TIMEOUT:-900} RACE_SECONDS=${DEBUG_RACE_SECONDS:-60}" \
 		"$top/tests/run-vm.sh" $plans
 }
 v=$(debug_series)

@@ -42,6 +42,16 @@ BEGIN {
 	}
 	next
 }
+# the kernel printing on the console itself (a guest that wedged before
+# it could dump its log with the K: prefix)
+/^\[ *[0-9]+\.[0-9]+\] / {
+	if ($0 ~ bad) {
+		kbad++
+		if (kbad <= 20)
+			klines = klines "      after " cur " (console): " $0 "\n"
+	}
+	next
+}
 END {
 	if (started && ended) {
 		printf "PASS  %s/guest reached the end of its plan\n", suite; pass++

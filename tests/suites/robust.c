@@ -302,13 +302,18 @@ static int t_fuse_stall(int argc, char **argv)
 	return vt_pci_bind(argv[2], "") ? 1 : 0;
 }
 
-/* nr_foll_pin_acquired - nr_foll_pin_released, or -errno. */
+/*
+ * nr_foll_pin_acquired - nr_foll_pin_released, or -errno.  Both are node
+ * counters kept per CPU below a threshold: fold them first.
+ */
 static long pins_outstanding(void)
 {
 	char line[128];
 	long acq = -1, rel = -1, v;
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f;
 
+	vt_sysfs_write("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/vmstat", "r");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {

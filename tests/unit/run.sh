@@ -42,6 +42,11 @@ for k in 'BUG: KASAN: use-after-free in vfio_iommu_type1_ioctl+0x1c/0x90' \
 		'^FAIL  u/guest kernel log clean' \
 		"$(echo "$good" | sed "3a K: [    2.0] $k")"
 done
+# a guest that wedged before dumping its log: the report is only on the
+# console, without the K: prefix
+case_ "parser: a lockdep report on the console alone fails the run" 1 \
+	'^FAIL  u/guest kernel log clean' \
+	"$(echo "$good" | sed '3a [    8.8] WARNING: possible recursive locking detected')"
 # expect.sh: a plan that declares "# bed: expect=KASAN use-after-free"
 expect=$top/tests/bed/expect.sh
 uaf='BED: start
