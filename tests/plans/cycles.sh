@@ -1,7 +1,7 @@
-# Plan "cycles": 100 load/use/unload cycles of both modules with an mdev
+# Plan "cycles" (debug kernel): 100 load/use/unload cycles of both modules with an mdev
 # created, opened, used for DMA and removed in each; nothing may leak
 # (pins, locked_vm, module references, group ownership).
-# bed: also=debug
+# bed: kernel=debug
 setup modprobe vfio-pci
 setup modprobe vfio_iommu_type1
 setup modprobe vfio_iommu_mdev

@@ -1,5 +1,6 @@
 # Plan "e2e": Debian's own QEMU 7.2 and mdevctl, unmodified, run in the
 # guest from the host's root file system (9p, read-only) against our modules.
+# bed: also=debug
 BED_TIMEOUT=300
 # As on a real host: type1 is loaded, ours registers after it.
 setup modprobe vfio-pci

@@ -4,4 +4,4 @@
 # bed: modroot=patched
 setup modprobe vfio-pci
 setup modprobe vfio_iommu_type1
-t "race on type1, patched core: no use-after-free" /bed/vt race.container pci "$EDU_SINGLE" 30
+t "race on type1, patched core: no use-after-free" /bed/vt race.container pci "$EDU_SINGLE" 15
