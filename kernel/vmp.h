@@ -58,5 +58,6 @@ extern const struct pci_error_handlers vmp_err_handlers;
 /* vmp_revoke.c */
 void vmp_revoke(struct device *mdev_dev);
 void vmp_restore(struct device *mdev_dev);
+void vmp_wrap_vma(struct vm_area_struct *vma);
 
 #endif

@@ -164,6 +164,8 @@ static int vmp_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 
 	idx = srcu_read_lock(vmp_srcu(vdev));
 	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_mmap(vdev, vma);
+	if (!ret)
+		vmp_wrap_vma(vma);
 	srcu_read_unlock(vmp_srcu(vdev), idx);
 	return ret;
 }

@@ -23,7 +23,9 @@
  *  3. INTx: virq_disabled (under the core's irqlock) stops both the
  *     signalling and the unmask irqfd from unmasking the line;
  *  4. after 2, every user mapping of the BARs is zapped: a fault from then
- *     on finds memory disabled and raises SIGBUS.
+ *     on finds memory disabled and raises SIGBUS (our wrapper of the
+ *     core's fault handler checks @revoked too, for VFs, whose memory
+ *     enable the core always reports on).
  */
 #include <linux/mm.h>
 #include <linux/pci.h>
@@ -90,6 +92,94 @@ static void vmp_zap_bars(struct vfio_pci_core_device *core)
 	unmap_mapping_range(core->vdev.inode->i_mapping, 0, 0, true);
 }
 #endif
+
+/*
+ * BAR mappings: vfio_pci_core's fault handler refuses only while memory
+ * decode is off in the virtual command register, which a VF (memory
+ * enable lives in its PF) never reports.  So mappings of ours get vm_ops
+ * that pass every call to the core's (one static table, recorded at the
+ * first mmap) and refuse faults on a revoked mdev with SIGBUS.
+ */
+static const struct vm_operations_struct *vmp_core_vm_ops;
+static DEFINE_MUTEX(vmp_vm_ops_lock);	/* sets vmp_core_vm_ops once */
+
+static struct vmp_device *vmp_of_vma(struct vm_area_struct *vma)
+{
+	return container_of((struct vfio_pci_core_device *)vma->vm_private_data,
+			    struct vmp_device, core);
+}
+
+static void vmp_vm_open(struct vm_area_struct *vma)
+{
+	if (vmp_core_vm_ops->open)
+		vmp_core_vm_ops->open(vma);
+}
+
+static void vmp_vm_close(struct vm_area_struct *vma)
+{
+	if (vmp_core_vm_ops->close)
+		vmp_core_vm_ops->close(vma);
+}
+
+static vm_fault_t vmp_fault(struct vm_fault *vmf)
+{
+	struct vmp_device *mvdev = vmp_of_vma(vmf->vma);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	int idx;
+
+	idx = srcu_read_lock(&mvdev->srcu);
+	if (!READ_ONCE(mvdev->revoked))
+		ret = vmp_core_vm_ops->fault(vmf);
+	srcu_read_unlock(&mvdev->srcu, idx);
+	return ret;
+}
+
+#ifdef VIM_SERIES_6_1
+static vm_fault_t vmp_huge_fault(struct vm_fault *vmf,
+				 enum page_entry_size pe_size)
+#else
+static vm_fault_t vmp_huge_fault(struct vm_fault *vmf, unsigned int pe_size)
+#endif
+{
+	struct vmp_device *mvdev = vmp_of_vma(vmf->vma);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	int idx;
+
+	if (!vmp_core_vm_ops->huge_fault)
+		return VM_FAULT_FALLBACK;
+	idx = srcu_read_lock(&mvdev->srcu);
+	if (!READ_ONCE(mvdev->revoked))
+		ret = vmp_core_vm_ops->huge_fault(vmf, pe_size);
+	srcu_read_unlock(&mvdev->srcu, idx);
+	return ret;
+}
+
+static int vmp_vm_access(struct vm_area_struct *vma, unsigned long addr,
+			 void *buf, int len, int write)
+{
+	if (!vmp_core_vm_ops->access || READ_ONCE(vmp_of_vma(vma)->revoked))
+		return 0;	/* as without an access method */
+	return vmp_core_vm_ops->access(vma, addr, buf, len, write);
+}
+
+static const struct vm_operations_struct vmp_vm_ops = {
+	.open = vmp_vm_open,
+	.close = vmp_vm_close,
+	.fault = vmp_fault,
+	.huge_fault = vmp_huge_fault,
+	.access = vmp_vm_access,
+};
+
+/* After vfio_pci_core_mmap() set up @vma: route its calls through us. */
+void vmp_wrap_vma(struct vm_area_struct *vma)
+{
+	mutex_lock(&vmp_vm_ops_lock);
+	if (!vmp_core_vm_ops && vma->vm_ops && vma->vm_ops->fault)
+		vmp_core_vm_ops = vma->vm_ops;
+	if (vmp_core_vm_ops && vma->vm_ops == vmp_core_vm_ops)
+		vma->vm_ops = &vmp_vm_ops;
+	mutex_unlock(&vmp_vm_ops_lock);
+}
 
 /* Step 2: disable decode and bus mastering, virtually and physically. */
 static void vmp_disable_device(struct vfio_pci_core_device *core)
