@@ -21,7 +21,7 @@ VT_SRCS := $(wildcard tests/lib/*.c tests/suites/*.c)
 PLANS ?= $(sort $(wildcard tests/plans/*.sh))
 
 .PHONY: all modules tests deps check check-nodeps vm unit lint demo \
-	demo-nodeps bench bench-nodeps clean debug-kernel
+	demo-nodeps bench bench-nodeps clean debug-kernel fuzz
 
 all: modules tests
 
@@ -75,6 +75,35 @@ bench: deps
 
 bench-nodeps: all
 	@tests/bench/run.sh
+
+# make fuzz [SEED=S] [SECONDS=N] [SERIES=6.12|debug]: one guest running
+# only tests/plans/fuzz.sh for N seconds (30) with seed S (random unless
+# given; printed), on the 6.1 kernel, 6.12 or the debug kernel (with the
+# VFIO core of docs/upstream/0001-*.patch and vfio_iommu_type1 loaded; see
+# the plan).  A failed run prints the line that replays it.
+# Log: build/logs/fuzz[-SERIES].log.
+fuzz:
+	@secs=$(or $(SECONDS),30); seed='$(SEED)'; \
+	[ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+	echo "make fuzz SEED=$$seed SECONDS=$$secs SERIES=$(SERIES)"; \
+	if [ "$(SERIES)" = debug ]; then \
+		d=build/debug-6.1; \
+		krel=$$(mk/debug-kernel.sh | tail -n 1) && [ -n "$$krel" ] && \
+		$(MAKE) --no-print-directory -s modules KDIR="$$PWD/$$d/linux" \
+			MODDIR="build/mod-$$krel" && \
+		$(MAKE) --no-print-directory -s tests && \
+		KVER=$$krel BED_KERNEL=debug BED_SUFFIX=-debug \
+		BED_KIMAGE=$$d/bzImage BED_MODROOT=$$d/modroot-patched \
+		BED_BOUND=$$((2 * secs + 1800)) \
+		BED_APPEND="FUZZ_SEED=$$seed FUZZ_SECONDS=$$secs FUZZ_TYPE1=1 BED_TIMEOUT=900" \
+		tests/run-vm.sh tests/plans/fuzz.sh; \
+	else \
+		$(MAKE) --no-print-directory all && \
+		BED_SUFFIX=$(if $(filter 6.1,$(SERIES)),,-$(SERIES)) \
+		BED_BOUND=$$((secs + 300)) \
+		BED_APPEND="FUZZ_SEED=$$seed FUZZ_SECONDS=$$secs" \
+		tests/run-vm.sh tests/plans/fuzz.sh; \
+	fi
 
 lint:
 	@mk/lint.sh

@@ -17,6 +17,10 @@
 #                          implies kernel=debug
 #   # bed: title=TEXT      the name of that one test
 #   # bed: also=debug      run on the debug kernel too (tests/check.sh)
+#   # bed: hotplug=native  QEMU offers native PCIe hotplug (pciehp) instead
+#                          of its default ACPI hotplug (acpiphp); shpchp
+#                          then binds the pcie-pci-bridges, whose groups
+#                          are no longer viable for VFIO
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${KVER:?KVER not set}
@@ -39,6 +43,18 @@ for plan in "$@"; do
 			continue
 		fi
 	fi
+	qemu_args=${BED_QEMU_ARGS:-}
+	case $(directive "$plan" hotplug) in
+	"" | acpi) ;;
+	native)
+		qemu_args="$qemu_args -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"
+		;;
+	*)
+		echo "FAIL  $name/unknown directive hotplug=$(directive "$plan" hotplug)"
+		tf=$((tf + 1))
+		continue
+		;;
+	esac
 	case $(directive "$plan" modroot) in
 	"") ;;
 	patched)
@@ -65,7 +81,8 @@ for plan in "$@"; do
 		continue
 	fi
 	start=$(date +%s)
-	BED_APPEND=$append "$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
+	BED_APPEND=$append BED_QEMU_ARGS=$qemu_args \
+		"$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
 		"${BED_BOUND:-240}"
 	if [ -n "$expect" ]; then
 		out=$("$top/tests/bed/expect.sh" "$log" "$name" "$expect" \

@@ -56,3 +56,24 @@ host_mount() {
 	mount --bind /sys /host/sys && mount -t tmpfs tmpfs /host/tmp &&
 	mount -t tmpfs tmpfs /host/run
 }
+
+# bed_hmp COMMAND...: have the host run an HMP command (device_del,
+# device_add, pcie_aer_inject_error, info) on the outer QEMU's monitor.
+# Written straight to the console, where tests/bed/hmp.sh reads it at
+# once (a case's stdout is printed only after the case).  No answer comes
+# back: poll sysfs for the effect (bed_wait_path).
+bed_hmp() {
+	printf '\nBED: HMP %s\n' "$*" > /dev/console
+}
+
+# bed_wait_path PATH gone|there SECONDS: wait until PATH is gone or there.
+bed_wait_path() {
+	_i=0
+	while [ "$_i" -lt "$(($3 * 10))" ]; do
+		if [ "$2" = gone ]; then [ ! -e "$1" ] && return 0
+		else [ -e "$1" ] && return 0; fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}

@@ -201,6 +201,7 @@ extern const struct vt_case backend_cases[];
 extern const struct vt_case bench_cases[];
 extern const struct vt_case race_cases[];
 extern const struct vt_case robust_cases[];
+extern const struct vt_case hotplug_cases[];
 extern const struct vt_case fuzz_cases[];
 
 #endif

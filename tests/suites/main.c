@@ -14,6 +14,8 @@ static const struct {
 	{ "bench", bench_cases },
 	{ "race", race_cases },
 	{ "robust", robust_cases },
+	{ "hotplug", hotplug_cases },
+	{ "fuzz", fuzz_cases },
 };
 
 int main(int argc, char **argv)
