@@ -17,6 +17,8 @@
 #                          implies kernel=debug
 #   # bed: title=TEXT      the name of that one test
 #   # bed: also=debug      run on the debug kernel too (tests/check.sh)
+#   # bed: devices=ARGS    more QEMU arguments for this plan's boot only
+#                          (devices after the bed's fixed topology)
 #   # bed: hotplug=native  QEMU offers native PCIe hotplug (pciehp) instead
 #                          of its default ACPI hotplug (acpiphp); shpchp
 #                          then binds the pcie-pci-bridges, whose groups
@@ -43,7 +45,7 @@ for plan in "$@"; do
 			continue
 		fi
 	fi
-	qemu_args=${BED_QEMU_ARGS:-}
+	qemu_args="${BED_QEMU_ARGS:-} $(directive "$plan" devices)"
 	case $(directive "$plan" hotplug) in
 	"" | acpi) ;;
 	native)

@@ -600,6 +600,46 @@ static int t_claimed(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * mdev.vf PF: a VF whose PF is bound to vfio-pci (SR-IOV enabled through
+ * it) is refused by vfio-mdev-pci with a reason: vfio-pci guards such VFs
+ * with the PF owner's VF token, which vfio-mdev-pci does not take part in.
+ * The VF binds to vfio-pci as usual.
+ */
+static int t_vf(int argc, char **argv)
+{
+	char path[160], vf[128], drv[64];
+	ssize_t n;
+
+	VT_ASSERT(argc == 2, "usage");
+	VT_OK(vt_sysfs_write("/sys/module/vfio_pci/parameters/enable_sriov",
+			     "1"));
+	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
+		 argv[1]);
+	VT_OK(vt_sysfs_write(path, "1"));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/virtfn0",
+		 argv[1]);
+	n = readlink(path, vf, sizeof(vf) - 1);
+	VT_ASSERT(n > 0, "no VF after sriov_numvfs=1");
+	vf[n] = 0;
+	memmove(vf, strrchr(vf, '/') + 1, strlen(strrchr(vf, '/')));
+	VT_ASSERT(vt_pci_bind(vf, "vfio-mdev-pci") < 0,
+		  "vfio-mdev-pci bound to VF %s of a vfio-pci PF", vf);
+	VT_OK(vt_pci_driver(vf, drv, sizeof(drv)));
+	VT_ASSERT(!drv[0], "VF %s bound to %s", vf, drv);
+	VT_ASSERT(vt_klog_contains("needs the PF owner's VF token", NULL),
+		  "no reason in the kernel log");
+	VT_OK(vt_pci_bind(vf, "vfio-pci"));
+	VT_NOTE("VF %s refused by vfio-mdev-pci, bound by vfio-pci", vf);
+	VT_OK(vt_pci_bind(vf, ""));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
+		 argv[1]);
+	VT_OK(vt_sysfs_write(path, "0"));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
 /* @bdf is bound to @want ("" for none). */
 static int expect_driver(const char *bdf, const char *want)
 {
@@ -1059,6 +1099,7 @@ const struct vt_case mdev_cases[] = {
 	{ "isolation", t_isolation, "PCI_BDF MDEV_BDF" },
 	{ "unserved", t_unserved, "BDF" },
 	{ "claimed", t_claimed, "PCI_BDF MDEV_BDF" },
+	{ "vf", t_vf, "PF_BDF (SR-IOV capable)" },
 	{ "reset", t_reset, "BDF_A BDF_B (one bus, no FLR)" },
 	{ NULL, NULL, NULL },
 };
