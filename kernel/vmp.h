@@ -20,7 +20,7 @@ struct vmp_parent {
 	/* under vmp_parent_lock (vmp_reset.c) */
 	bool open;			/* its mdev is open */
 	bool needs_reset;		/* used since its last reset */
-	struct vmp_device *mvdev;	/* its mdev, NULL if none */
+	struct vmp_device *mvdev;	/* its mdev; vmp_err_lock (vmp_aer.c) */
 };
 
 struct vmp_device;
@@ -50,10 +50,10 @@ bool vmp_is_parent(struct pci_dev *pdev);
 void vmp_reset_open(struct vmp_device *mvdev);
 void vmp_reset_close(struct vmp_device *mvdev, bool used);
 void vmp_reset_unbind(struct vmp_parent *parent);
-void vmp_parent_set_mdev(struct vmp_parent *parent, struct vmp_device *mvdev);
 
 /* vmp_aer.c */
 extern const struct pci_error_handlers vmp_err_handlers;
+void vmp_parent_set_mdev(struct vmp_parent *parent, struct vmp_device *mvdev);
 
 /* vmp_revoke.c */
 void vmp_revoke(struct device *mdev_dev);

@@ -6,13 +6,27 @@
  * user of its open mdev is told through the error eventfd it set with
  * VFIO_DEVICE_SET_IRQS (VFIO_PCI_ERR_IRQ_INDEX), and recovery proceeds
  * (CAN_RECOVER), so the rest of the hierarchy below the port recovers.
- * Lock order: the parent's device_lock (held by the AER core) >
- * vmp_parent_lock > vfio_pci_core's igate.
+ * Lock order: the parent's device_lock (held by the AER core, which also
+ * holds pci_bus_sem for read) > vmp_err_lock > vfio_pci_core's igate.
+ * vmp_parent_lock must not be taken here: it is held across pci_walk_bus()
+ * and pci_reset_bus() (vmp_reset.c), so with a writer of pci_bus_sem
+ * queued (hotplug) the two would deadlock.
  */
 #include <linux/eventfd.h>
 #include <linux/pci.h>
 
 #include "vmp.h"
+
+/* vmp_parent.mvdev; the parent stays (unbind needs its device_lock) */
+static DEFINE_MUTEX(vmp_err_lock);
+
+/* The parent's mdev (NULL when it has none), for the error handler. */
+void vmp_parent_set_mdev(struct vmp_parent *parent, struct vmp_device *mvdev)
+{
+	mutex_lock(&vmp_err_lock);
+	parent->mvdev = mvdev;
+	mutex_unlock(&vmp_err_lock);
+}
 
 static void vmp_signal_err(struct vfio_pci_core_device *core)
 {
@@ -37,14 +51,15 @@ static pci_ers_result_t vmp_err_detected(struct pci_dev *pdev,
 {
 	struct vmp_parent *parent;
 
-	mutex_lock(&vmp_parent_lock);
+	mutex_lock(&vmp_err_lock);
 	parent = pci_get_drvdata(pdev);
-	if (parent && parent->mvdev && parent->open) {
+	/* err_trigger is set only while the mdev is open */
+	if (parent && parent->mvdev && READ_ONCE(parent->open)) {
 		pci_info_ratelimited(pdev, "%s: PCI error (channel state %d): signalled to the mdev's user\n",
 				     VMP_DRIVER_NAME, state);
 		vmp_signal_err(&parent->mvdev->core);
 	}
-	mutex_unlock(&vmp_parent_lock);
+	mutex_unlock(&vmp_err_lock);
 	return PCI_ERS_RESULT_CAN_RECOVER;
 }
 

@@ -17,8 +17,7 @@
  * another driver (vfio-pci included) or none is not reset, as vfio-pci
  * does not reset a bus with devices outside its set.
  *
- * vmp_parent_lock guards vmp_parent.open, .needs_reset and .mvdev of every
- * parent,
+ * vmp_parent_lock guards vmp_parent.open and .needs_reset of every parent,
  * so no mdev of the bus opens while the bus is checked and reset.  Lock
  * order: a PCI device's device_lock (unbind) > vmp_parent_lock; the reset
  * itself only trylocks device locks (pci_reset_bus), so an unbind that
@@ -29,7 +28,7 @@
 
 #include "vmp.h"
 
-/* parents' open, needs_reset and mvdev; see above */
+/* parents' open and needs_reset; see above */
 DEFINE_MUTEX(vmp_parent_lock);
 
 #define VMP_RESET_MAX_DEVS	64
@@ -134,7 +133,7 @@ void vmp_reset_open(struct vmp_device *mvdev)
 	mutex_lock(&vmp_parent_lock);
 	if (parent->needs_reset)
 		vmp_reset_try(parent);
-	parent->open = true;
+	WRITE_ONCE(parent->open, true);
 	mutex_unlock(&vmp_parent_lock);
 }
 
@@ -147,7 +146,7 @@ void vmp_reset_close(struct vmp_device *mvdev, bool used)
 	struct vmp_parent *parent = mvdev->parent;
 
 	mutex_lock(&vmp_parent_lock);
-	parent->open = false;
+	WRITE_ONCE(parent->open, false);
 	if (used && mvdev->core.needs_reset)
 		parent->needs_reset = true;
 	if (parent->needs_reset)
@@ -166,10 +165,3 @@ void vmp_reset_unbind(struct vmp_parent *parent)
 	mutex_unlock(&vmp_parent_lock);
 }
 
-/* The parent's mdev (NULL when it has none), for the error handler. */
-void vmp_parent_set_mdev(struct vmp_parent *parent, struct vmp_device *mvdev)
-{
-	mutex_lock(&vmp_parent_lock);
-	parent->mvdev = mvdev;
-	mutex_unlock(&vmp_parent_lock);
-}
