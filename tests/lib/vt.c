@@ -604,3 +604,36 @@ int vt_classic_create(const char *uuid)
 	closedir(dir);
 	return vt_sysfs_write(path, uuid);
 }
+
+long vt_backend_holders(void)
+{
+	DIR *dir = opendir("/sys/module/vfio_iommu_mdev/holders");
+	struct dirent *e;
+	long n = 0;
+
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir)))
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+void vt_show_task(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	if (vt_sysfs_read(path, line, sizeof(line)) >= 0)
+		VT_NOTE("  wchan: %s", line);
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		VT_NOTE("  %s", line);
+	}
+	fclose(f);
+}

@@ -79,6 +79,10 @@ int vt_mdev_group(const char *uuid);
 int vt_mdev_attr(const char *uuid, const char *attr, char *buf, size_t len);
 /* Integer value of a sysfs file, or -errno. */
 long vt_sysfs_long(const char *path);
+/* Modules depending on vfio_iommu_mdev (its idle refcount), or -errno. */
+long vt_backend_holders(void);
+/* Print a task's wait channel and kernel stack (a stuck child). */
+void vt_show_task(pid_t pid);
 /* Poll @path until it reads @want or @ms pass; returns the last value. */
 long vt_wait_long(const char *path, long want, int ms);
 

@@ -1993,25 +1993,6 @@ static void fz_report_ops(void)
 	}
 }
 
-static void show_task(pid_t pid)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-	if (vt_sysfs_read(path, line, sizeof(line)) >= 0)
-		VT_NOTE("    wchan: %s", line);
-	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		VT_NOTE("    %s", line);
-	}
-	fclose(f);
-}
-
 static const char *op_label(int op)
 {
 	if (op == -1)
@@ -2046,7 +2027,7 @@ static void fz_show_d_tasks(void)
 		    sscanf(stat, "%*d (%63[^)]", comm) != 1)
 			continue;
 		VT_NOTE("  task %d (%s) in D state:", pid, comm);
-		show_task(pid);
+		vt_show_task(pid);
 	}
 	if (d)
 		closedir(d);
@@ -2071,7 +2052,7 @@ static int fz_show_stuck(void)
 			(unsigned long long)s->arg[2],
 			(unsigned long long)s->arg[3],
 			s->op == -1 ? 0.0 : (now_ns() - s->since) / (double)NSEC);
-		show_task(pid);
+		vt_show_task(pid);
 	}
 	return n;
 }
@@ -2138,7 +2119,7 @@ static int fz_no_blocked(void)
 						pid, comm, !strcmp(comm, "vt") ?
 						"of ours left over" : "blocked",
 						state);
-					show_task(pid);
+					vt_show_task(pid);
 				}
 				bad++;
 			}
@@ -2212,21 +2193,6 @@ static int fz_restore(void)
 	return 0;
 }
 
-/* Number of modules that depend on vfio_iommu_mdev, or -errno. */
-static long backend_holders(void)
-{
-	DIR *dir = opendir("/sys/module/vfio_iommu_mdev/holders");
-	struct dirent *e;
-	long n = 0;
-
-	if (!dir)
-		return -errno;
-	while ((e = readdir(dir)))
-		n += e->d_name[0] != '.';
-	closedir(dir);
-	return n;
-}
-
 /* Kernel-log reports parse.sh fails a run on (tests/bed/parse.sh). */
 static int fz_klog_reports(void)
 {
@@ -2276,7 +2242,7 @@ static int fz_post(long long pins0)
 	VT_NOTE("pins back to %lld (%lld before)", p, pins0);
 	if (fz_restore())
 		return 1;
-	holders = backend_holders();
+	holders = vt_backend_holders();
 	if (holders >= 0) {
 		refs = vt_wait_long(refcnt, holders, 10000);
 		VT_ASSERT(refs == holders,

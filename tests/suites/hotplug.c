@@ -120,20 +120,6 @@ static void mdev_remove_all(void)
 	closedir(d);
 }
 
-/* Modules that depend on vfio_iommu_mdev: its refcount when idle. */
-static long backend_idle(void)
-{
-	DIR *dir = opendir("/sys/module/vfio_iommu_mdev/holders");
-	struct dirent *e;
-	long n = 0;
-
-	if (!dir)
-		return -errno;
-	while ((e = readdir(dir)))
-		n += e->d_name[0] != '.';
-	closedir(dir);
-	return n;
-}
 
 static int open_mdev(struct vt_dev *d, const char *bdf, const char *uuid)
 {
@@ -221,7 +207,7 @@ static int t_unplug(int argc, char **argv)
 	late = !strcmp(argv[5], "late");
 	VT_ASSERT(pci_present(bdf), "%s not present", bdf);
 	mdev_remove_all();
-	base = backend_idle();
+	base = vt_backend_holders();
 	VT_ASSERT(vt_wait_long(REFCNT, base, 10000) == base,
 		  "backend refcnt %ld, idle is %ld", vt_sysfs_long(REFCNT), base);
 	if (open_mdev(&d, bdf, UUID_H))

@@ -986,20 +986,6 @@ static int t_reset(int argc, char **argv)
 	return 0;
 }
 
-/* Number of modules that depend on vfio_iommu_mdev. */
-static long backend_holders(void)
-{
-	DIR *dir = opendir("/sys/module/vfio_iommu_mdev/holders");
-	struct dirent *e;
-	long n = 0;
-
-	if (!dir)
-		return -errno;
-	while ((e = readdir(dir)))
-		n += e->d_name[0] != '.';
-	closedir(dir);
-	return n;
-}
 
 /*
  * mdev.rmmod_open BDF: rmmod vfio_mdev_pci is refused while an mdev is
@@ -1018,7 +1004,7 @@ static int t_rmmod_open(int argc, char **argv)
 	 * Idle: one reference per dependent module.  A container closed by
 	 * an earlier case is freed an RCU Tasks grace period later: wait.
 	 */
-	base = backend_holders();
+	base = vt_backend_holders();
 	VT_ASSERT(vt_wait_long(refcnt, base, 10000) == base,
 		  "backend refcnt %ld, %ld dependent modules", vt_sysfs_long(refcnt),
 		  base);
@@ -1070,7 +1056,7 @@ static int t_final(int argc, char **argv)
 	while ((e = readdir(dir)))
 		VT_ASSERT(e->d_name[0] == '.', "mdev %s left", e->d_name);
 	closedir(dir);
-	holders = backend_holders();
+	holders = vt_backend_holders();
 	refs = vt_wait_long("/sys/module/vfio_iommu_mdev/refcnt", holders,
 			    10000);
 	VT_ASSERT(refs == holders, "backend refcnt %ld, %ld dependent modules: a container leaked",

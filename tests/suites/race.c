@@ -281,25 +281,6 @@ static long long race_pins(long long *acquired)
 	return acq - rel;
 }
 
-/* Print a stuck child's wait channel and kernel stack. */
-static void race_show_stuck(pid_t pid)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-	if (vt_sysfs_read(path, line, sizeof(line)) >= 0)
-		VT_NOTE("  wchan: %s", line);
-	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		VT_NOTE("  %s", line);
-	}
-	fclose(f);
-}
 
 /* "map 12 ok / 3 EINVAL / 0 ENODEV [/ n EXXX...]" summed over mappers. */
 static void race_fmt_op(char *s, size_t len, struct race_shared *sh,
@@ -470,7 +451,7 @@ static int race_reap(struct race_shared *sh, pid_t *pid, int *status,
 		VT_NOTE("FAIL: child %d (%s, pid %d) did not exit %d s after the end: stuck (%llu iterations done)",
 			i, i ? "mapper" : "detacher", pid[i], RACE_GRACE,
 			(unsigned long long)sh->c[i].iters);
-		race_show_stuck(pid[i]);
+		vt_show_task(pid[i]);
 		kill(pid[i], SIGKILL);
 	}
 	if (!stuck)
