@@ -20,7 +20,7 @@ echo "# fuzz: vfio_iommu_type1 ${FUZZ_TYPE1:-1} (1: loaded)"
 setup modprobe vfio_iommu_mdev
 setup modprobe vfio_mdev_pci
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
-FUZZ_SEED=${FUZZ_SEED:-1207}
+FUZZ_SEED=${FUZZ_SEED:-32}
 echo "# fuzz: FUZZ_SEED=$FUZZ_SEED FUZZ_SECONDS=$FUZZ_SECONDS"
 
 # Released container states hold the backend until their grace periods end.
