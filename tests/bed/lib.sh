@@ -77,3 +77,15 @@ bed_wait_path() {
 	done
 	return 1
 }
+
+# Unload vfio_mdev_pci, then vfio_iommu_mdev once its refcount is 0:
+bed_unload_ours() {
+	rmmod vfio_mdev_pci || return 1
+	i=0
+	while [ "$(cat /sys/module/vfio_iommu_mdev/refcnt)" != 0 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# vfio_iommu_mdev refcnt $(cat /sys/module/vfio_iommu_mdev/refcnt) after $i x 0.1 s"
+	rmmod vfio_iommu_mdev
+}

@@ -23,17 +23,6 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_SEED=${FUZZ_SEED:-32}
 echo "# fuzz: FUZZ_SEED=$FUZZ_SEED FUZZ_SECONDS=$FUZZ_SECONDS"
 
-# Released container states hold the backend until their grace periods end.
-fuzz_unload() {
-	rmmod vfio_mdev_pci || return 1
-	i=0
-	while [ "$(cat /sys/module/vfio_iommu_mdev/refcnt)" != 0 ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "# vfio_iommu_mdev refcnt $(cat /sys/module/vfio_iommu_mdev/refcnt) after $i x 0.1 s"
-	rmmod vfio_iommu_mdev
-}
 
 # the run, everyone's exit (60 s), the checks after it (the debug kernel's
 # BED_TIMEOUT from the command line is larger)
@@ -42,5 +31,5 @@ BED_TIMEOUT=$((FUZZ_SECONDS + 60 + ${BED_TIMEOUT:-240}))
 t "fuzz: seed $FUZZ_SEED, $FUZZ_SECONDS s, vfio-pci device and two mdevs of one group" \
 	/bed/vt fuzz.run "$FUZZ_SEED" "$FUZZ_SECONDS" "$EDU_SINGLE" "$EDU_NS_A" "$EDU_NS_B"
 if [ -n "$fuzz_timeout" ]; then BED_TIMEOUT=$fuzz_timeout; else unset BED_TIMEOUT; fi
-t "fuzz: both modules unload afterwards" fuzz_unload
+t "fuzz: both modules unload afterwards" bed_unload_ours
 t "fuzz: both modules load again" sh -c 'modprobe vfio_iommu_mdev && modprobe vfio_mdev_pci'

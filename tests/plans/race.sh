@@ -25,20 +25,9 @@ race_both() {
 	[ "$rc_m" = 0 ] && [ "$rc_p" = 0 ]
 }
 
-# Released container states hold the backend until their grace periods end.
-race_unload() {
-	rmmod vfio_mdev_pci || return 1
-	i=0
-	while [ "$(cat /sys/module/vfio_iommu_mdev/refcnt)" != 0 ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "# vfio_iommu_mdev refcnt $(cat /sys/module/vfio_iommu_mdev/refcnt) after $i x 0.1 s"
-	rmmod vfio_iommu_mdev
-}
 
 BED_TIMEOUT=$((RACE_SECONDS + 60))
 t "race: container ioctls against detach/close, vfio-pci group and mdev at once" race_both
 unset BED_TIMEOUT
-t "race: both modules unload afterwards" race_unload
+t "race: both modules unload afterwards" bed_unload_ours
 t "race: both modules load again" sh -c 'modprobe vfio_iommu_mdev && modprobe vfio_mdev_pci'
