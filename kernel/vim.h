@@ -133,6 +133,9 @@ struct vim_container {
  */
 #define VIM_MAX_MAP_PAGES	((unsigned long)INT_MAX / sizeof(struct page *))
 
+/* First size of a pin's page array (vim_dma_pin() doubles it as it pins) */
+#define VIM_PIN_FIRST		512UL
+
 extern unsigned int vim_dma_entry_limit;
 extern bool vim_allow_unsafe_interrupts;
 extern struct mutex vim_global_lock;

@@ -103,11 +103,37 @@ static int vim_pin_range(struct mm_struct *mm, unsigned long vaddr,
 	return got < 0 ? (int)got : -EFAULT;
 }
 
-/* Pin every page of @dma long-term (an IOMMU domain needs them). */
+/*
+ * Grow *@pages, the page array of a pin in progress, from @have to @want
+ * entries, keeping the @have pointers already there; on failure *@pages is
+ * unchanged (its pins still to be dropped by the caller).
+ */
+static int vim_pages_grow(struct page ***pages, unsigned long have,
+			  unsigned long want)
+{
+	struct page **p = kvcalloc(want, sizeof(*p), GFP_KERNEL_ACCOUNT);
+
+	if (!p)
+		return -ENOMEM;
+	if (have)
+		memcpy(p, *pages, have * sizeof(*p));
+	kvfree(*pages);
+	*pages = p;
+	return 0;
+}
+
+/*
+ * Pin every page of @dma long-term (an IOMMU domain needs them).  The page
+ * array grows with the pins (doubling from VIM_PIN_FIRST entries): a range
+ * whose pin fails early costs little, whatever its size, and a large array
+ * is only ever allocated for pages that really are pinned.  Charged first,
+ * so RLIMIT_MEMLOCK bounds it as well.
+ */
 int vim_dma_pin(struct vim_dma *dma)
 {
-	unsigned long n = vim_dma_npages(dma);
-	struct page **pages;
+	unsigned long n = vim_dma_npages(dma), done = 0, have = 0, want;
+	bool write = dma->prot & IOMMU_WRITE;
+	struct page **pages = NULL;
 	int ret;
 
 	if (dma->pages)
@@ -121,21 +147,25 @@ int vim_dma_pin(struct vim_dma *dma)
 	ret = vim_dma_account(dma, n - dma->nr_vpins, true);
 	if (ret)
 		return ret;
-	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages) {
-		ret = -ENOMEM;
-		goto out_unaccount;
+	while (done < n) {
+		want = min(n, max(VIM_PIN_FIRST, 2 * have));
+		ret = vim_pages_grow(&pages, have, want);
+		if (ret)
+			goto out_unpin;
+		have = want;
+		ret = vim_pin_range(dma->mm, dma->vaddr + (done << PAGE_SHIFT),
+				    have - done, write, pages + done);
+		if (ret)
+			goto out_unpin;
+		done = have;
 	}
-	ret = vim_pin_range(dma->mm, dma->vaddr, n, dma->prot & IOMMU_WRITE,
-			    pages);
-	if (ret)
-		goto out_free;
 	dma->pages = pages;
 	return 0;
 
-out_free:
+out_unpin:
+	if (done)
+		unpin_user_pages(pages, done);
 	kvfree(pages);
-out_unaccount:
 	vim_dma_account(dma, n - dma->nr_vpins, false);
 	return ret;
 }

@@ -16,6 +16,8 @@ type1_abi_cases "ours: "
 t "ours: a device keeping pins past dma_unmap: unmap EBUSY, page never freed under it" \
 	/bed/vt robust.keep_pins
 t "ours: a 2 TiB MAP_DMA is refused (E2BIG) before any allocation" /bed/vt robust.huge
+t "ours: root's sparse 256 GiB MAP_DMAs fail (EFAULT) without a range-sized allocation" \
+	/bed/vt robust.sparse "$EDU_SINGLE"
 t "ours: locked memory charged to the mapping process, not to whoever attaches" \
 	/bed/vt robust.charge_owner "$EDU_SINGLE"
 setup sh -c 'modprobe fuse || grep -qw fuse /proc/filesystems'

@@ -12,11 +12,14 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
 #include "../lib/vt.h"
 #include "../kmod/vim_classic.h"
+
+#define PG	4096
 
 #define UUID_R	"22222222-3333-4444-5555-666666666662"
 #define IOVA	0x100000ULL
@@ -116,6 +119,117 @@ static int t_huge(int argc, char **argv)
 	return classic_close(&c);
 }
 
+/*
+ * robust.sparse BDF: root (CAP_IPC_LOCK: no RLIMIT_MEMLOCK) maps 256 GiB of
+ * IOVA whose user range has one page behind it, from SPARSE_PROCS
+ * processes at once, for SPARSE_SECONDS, into a container with an IOMMU
+ * domain (BDF on vfio-pci).  Every MAP_DMA fails with EFAULT at the second
+ * page; none may allocate a page array for the whole range first (512 MiB
+ * each, found as a peak of VmallocUsed; a few of them at once run a small
+ * host out of memory), and the container works afterwards.
+ */
+#define SPARSE_SIZE	(256ULL << 30)
+#define SPARSE_IOVA	(64ULL << 30)
+#define SPARSE_PROCS	4
+#define SPARSE_SECONDS	3
+#define SPARSE_VMALLOC_KB (64 << 10)	/* the whole range would be 512 MiB */
+
+/* A /proc/meminfo value in kB, or -1. */
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = atol(line + n + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static int sparse_child(int cfd, uint8_t *va)
+{
+	time_t end = time(NULL) + SPARSE_SECONDS;
+	int r, n = 0;
+
+	do {
+		r = vt_map(cfd, va, SPARSE_IOVA, SPARSE_SIZE);
+		if (r != -EFAULT) {
+			fprintf(stderr, "# MAP_DMA of a sparse 256 GiB: %d (%s) after %d\n",
+				r, strerror(-r), n);
+			return 1;
+		}
+		n++;
+	} while (time(NULL) < end);
+	fprintf(stderr, "# %d sparse MAP_DMAs, each EFAULT\n", n);
+	return 0;
+}
+
+static int t_sparse(int argc, char **argv)
+{
+	uint8_t *buf = vt_alloc(PG), *va;
+	pid_t pid[SPARSE_PROCS];
+	int i, cfd, gfd, status, bad = 0;
+	long v0 = meminfo_kb("VmallocUsed"), v, vmax = v0;
+	pid_t w;
+
+	VT_ASSERT(argc == 2 && buf, "usage / alloc");
+	/* one readable, writable page, then 256 GiB that cannot be pinned */
+	va = mmap(NULL, SPARSE_SIZE, PROT_NONE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	VT_ASSERT(va != MAP_FAILED, "mmap 256 GiB: %s", strerror(errno));
+	VT_OK(mprotect(va, PG, PROT_READ | PROT_WRITE) ? -errno : 0);
+	va[0] = 1;
+	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	gfd = vt_group_open(vt_pci_group(argv[1]));
+	VT_ASSERT(gfd >= 0, "group of %s: %d", argv[1], gfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	VT_OK(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU));
+	for (i = 0; i < SPARSE_PROCS; i++) {
+		pid[i] = fork();
+		VT_ASSERT(pid[i] >= 0, "fork");
+		if (!pid[i])
+			_exit(sparse_child(cfd, va));
+	}
+	/* the peak of vmalloc'd memory while they run, every 10 ms */
+	for (i = 0; i < SPARSE_PROCS;) {
+		v = meminfo_kb("VmallocUsed");
+		if (v > vmax)
+			vmax = v;
+		w = waitpid(-1, &status, WNOHANG);
+		if (w <= 0) {
+			usleep(10000);
+			continue;
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			VT_NOTE("FAIL: child %d: status 0x%x", (int)w, status);
+			bad++;
+		}
+		i++;
+	}
+	VT_ASSERT(!bad, "%d of %d children failed", bad, SPARSE_PROCS);
+	VT_NOTE("vmalloc: %ld kB before, at most %ld kB meanwhile", v0, vmax);
+	VT_ASSERT(v0 >= 0 && vmax - v0 < SPARSE_VMALLOC_KB,
+		  "vmalloc grew by %ld kB for mappings that pin one page",
+		  vmax - v0);
+	VT_ASSERT(!vt_klog_contains("Out of memory", NULL), "OOM killer ran");
+	VT_OK(vt_map(cfd, buf, IOVA, PG));
+	VT_OK(vt_unmap(cfd, IOVA, PG, 0, NULL));
+	munmap(va, SPARSE_SIZE);
+	close(gfd);
+	close(cfd);
+	vt_free(buf, PG);
+	return 0;
+}
+
 /* Drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK to @kb KiB. */
 static int limit_memlock(unsigned long kb)
 {
@@ -197,7 +311,6 @@ static int t_charge_owner(int argc, char **argv)
 }
 
 #define UUID_F	"22222222-3333-4444-5555-666666666663"
-#define PG	4096
 
 /* Another tenant: an mdev on @bdf created, opened, DMA checked, removed. */
 static int other_tenant(const char *bdf)
@@ -410,5 +523,6 @@ const struct vt_case robust_cases[] = {
 	{ "keep_pins", t_keep_pins, "" },
 	{ "huge", t_huge, "" },
 	{ "charge_owner", t_charge_owner, "BDF" },
+	{ "sparse", t_sparse, "BDF" },
 	{ NULL, NULL, NULL },
 };
