@@ -117,6 +117,19 @@ static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		return -ENODEV;
 	}
 
+	/*
+	 * vfio_pci_core's MMIO ioeventfds skip their write while memory
+	 * decode is off, which is how revoke stops them; a VF always reports
+	 * memory enabled, so on a VF parent they would keep writing to the
+	 * BAR after a revoke.  Refuse them there: a VMM falls back to
+	 * handling the write itself.
+	 */
+	if (cmd == VFIO_DEVICE_IOEVENTFD && vmp_of(vdev)->parent->pdev->is_virtfn) {
+		dev_info_ratelimited(vdev->dev, "%s: ioeventfds are not supported on a VF parent (a revoked mdev could not stop them)\n",
+				     VMP_DRIVER_NAME);
+		return -EOPNOTSUPP;
+	}
+
 	idx = srcu_read_lock(vmp_srcu(vdev));
 	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_ioctl(vdev, cmd, arg);
 	srcu_read_unlock(vmp_srcu(vdev), idx);

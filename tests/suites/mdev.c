@@ -930,6 +930,52 @@ static int close_and_count(struct vt_dev *d)
 }
 
 /*
+ * mdev.vf_parent PF: a VF whose PF is driven by the kernel (pci-pf-stub)
+ * is a parent like any other: its mdev opens and answers config reads.
+ * MMIO ioeventfds are refused there (EOPNOTSUPP, with a reason): revoke
+ * stops them through the memory enable bit, which a VF does not have.
+ */
+static int t_vf_parent(int argc, char **argv)
+{
+	char path[160], vf[128];
+	uint16_t id[2];
+	struct vt_dev d;
+	ssize_t n;
+	int r;
+
+	VT_ASSERT(argc == 2, "usage");
+	VT_OK(vt_pci_bind(argv[1], "pci-pf-stub"));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
+		 argv[1]);
+	VT_OK(vt_sysfs_write(path, "1"));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/virtfn0",
+		 argv[1]);
+	n = readlink(path, vf, sizeof(vf) - 1);
+	VT_ASSERT(n > 0, "no VF after sriov_numvfs=1");
+	vf[n] = 0;
+	memmove(vf, strrchr(vf, '/') + 1, strlen(strrchr(vf, '/')));
+	if (make_mdev(vf, UUID_A))
+		return 1;
+	VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_A), UUID_A,
+			  VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_cfg_read(&d, 0, id, sizeof(id)));
+	VT_NOTE("VF %s (%04x:%04x) of a pci-pf-stub PF: its mdev is open",
+		vf, id[0], id[1]);
+	r = bar_ioeventfd(&d, 0x14, 0);
+	VT_ASSERT(r == -EOPNOTSUPP, "ioeventfd on a VF parent's mdev: %d", r);
+	VT_ASSERT(vt_klog_contains("ioeventfds are not supported on a VF parent",
+				   NULL), "no reason in the kernel log");
+	vt_dev_close(&d);
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_pci_bind(vf, ""));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
+		 argv[1]);
+	VT_OK(vt_sysfs_write(path, "0"));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
+/*
  * mdev.reset A B: two edu devices without FLR on one bus (resettable only
  * by a bus reset), both vfio-mdev-pci parents.  Used mdevs: no bus reset
  * while one of them is open; one bus reset after the last closes (counted
@@ -1086,6 +1132,7 @@ const struct vt_case mdev_cases[] = {
 	{ "unserved", t_unserved, "BDF" },
 	{ "claimed", t_claimed, "PCI_BDF MDEV_BDF" },
 	{ "vf", t_vf, "PF_BDF (SR-IOV capable)" },
+	{ "vf_parent", t_vf_parent, "PF_BDF (SR-IOV capable)" },
 	{ "reset", t_reset, "BDF_A BDF_B (one bus, no FLR)" },
 	{ NULL, NULL, NULL },
 };
