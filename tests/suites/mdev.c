@@ -600,6 +600,31 @@ static int t_claimed(int argc, char **argv)
 	return 0;
 }
 
+/* Write @n to the sriov_numvfs of PF @pf. */
+static int vf_numvfs(const char *pf, const char *n)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
+		 pf);
+	return vt_sysfs_write(path, n);
+}
+
+/* Enable one VF of PF @pf; its BDF in @vf. */
+static int vf_enable(const char *pf, char *vf, size_t len)
+{
+	char path[160];
+	ssize_t n;
+
+	VT_OK(vf_numvfs(pf, "1"));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/virtfn0", pf);
+	n = readlink(path, vf, len - 1);
+	VT_ASSERT(n > 0, "no VF after sriov_numvfs=1");
+	vf[n] = 0;
+	memmove(vf, strrchr(vf, '/') + 1, strlen(strrchr(vf, '/')));
+	return 0;
+}
+
 /*
  * mdev.vf PF: a VF whose PF is bound to vfio-pci (SR-IOV enabled through
  * it) is refused by vfio-mdev-pci with a reason: vfio-pci guards such VFs
@@ -608,22 +633,14 @@ static int t_claimed(int argc, char **argv)
  */
 static int t_vf(int argc, char **argv)
 {
-	char path[160], vf[128], drv[64];
-	ssize_t n;
+	char vf[128], drv[64];
 
 	VT_ASSERT(argc == 2, "usage");
 	VT_OK(vt_sysfs_write("/sys/module/vfio_pci/parameters/enable_sriov",
 			     "1"));
 	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
-		 argv[1]);
-	VT_OK(vt_sysfs_write(path, "1"));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/virtfn0",
-		 argv[1]);
-	n = readlink(path, vf, sizeof(vf) - 1);
-	VT_ASSERT(n > 0, "no VF after sriov_numvfs=1");
-	vf[n] = 0;
-	memmove(vf, strrchr(vf, '/') + 1, strlen(strrchr(vf, '/')));
+	if (vf_enable(argv[1], vf, sizeof(vf)))
+		return 1;
 	VT_ASSERT(vt_pci_bind(vf, "vfio-mdev-pci") < 0,
 		  "vfio-mdev-pci bound to VF %s of a vfio-pci PF", vf);
 	VT_OK(vt_pci_driver(vf, drv, sizeof(drv)));
@@ -633,9 +650,7 @@ static int t_vf(int argc, char **argv)
 	VT_OK(vt_pci_bind(vf, "vfio-pci"));
 	VT_NOTE("VF %s refused by vfio-mdev-pci, bound by vfio-pci", vf);
 	VT_OK(vt_pci_bind(vf, ""));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
-		 argv[1]);
-	VT_OK(vt_sysfs_write(path, "0"));
+	VT_OK(vf_numvfs(argv[1], "0"));
 	VT_OK(vt_pci_bind(argv[1], ""));
 	return 0;
 }
@@ -937,23 +952,15 @@ static int close_and_count(struct vt_dev *d)
  */
 static int t_vf_parent(int argc, char **argv)
 {
-	char path[160], vf[128];
+	char vf[128];
 	uint16_t id[2];
 	struct vt_dev d;
-	ssize_t n;
 	int r;
 
 	VT_ASSERT(argc == 2, "usage");
 	VT_OK(vt_pci_bind(argv[1], "pci-pf-stub"));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
-		 argv[1]);
-	VT_OK(vt_sysfs_write(path, "1"));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/virtfn0",
-		 argv[1]);
-	n = readlink(path, vf, sizeof(vf) - 1);
-	VT_ASSERT(n > 0, "no VF after sriov_numvfs=1");
-	vf[n] = 0;
-	memmove(vf, strrchr(vf, '/') + 1, strlen(strrchr(vf, '/')));
+	if (vf_enable(argv[1], vf, sizeof(vf)))
+		return 1;
 	if (make_mdev(vf, UUID_A))
 		return 1;
 	VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_A), UUID_A,
@@ -968,9 +975,7 @@ static int t_vf_parent(int argc, char **argv)
 	vt_dev_close(&d);
 	VT_OK(vt_mdev_remove(UUID_A));
 	VT_OK(vt_pci_bind(vf, ""));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs",
-		 argv[1]);
-	VT_OK(vt_sysfs_write(path, "0"));
+	VT_OK(vf_numvfs(argv[1], "0"));
 	VT_OK(vt_pci_bind(argv[1], ""));
 	return 0;
 }
