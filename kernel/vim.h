@@ -133,7 +133,7 @@ struct vim_container {
  */
 #define VIM_MAX_MAP_PAGES	((unsigned long)INT_MAX / sizeof(struct page *))
 
-/* First size of a pin's page array (vim_dma_pin() doubles it as it pins) */
+/* First size of a pin's page array; vim_dma_pin() doubles it as it pins. */
 #define VIM_PIN_FIRST		512UL
 
 extern unsigned int vim_dma_entry_limit;

@@ -119,12 +119,14 @@ static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,
 
 	/*
 	 * vfio_pci_core's MMIO ioeventfds skip their write while memory
-	 * decode is off, which is how revoke stops them; a VF always reports
-	 * memory enabled, so on a VF parent they would keep writing to the
-	 * BAR after a revoke.  Refuse them there: a VMM falls back to
-	 * handling the write itself.
+	 * decode is off, which is how revoke stops them; a function without
+	 * a memory enable bit (a VF: no_command_memory) always reports memory
+	 * enabled, so there they would keep writing to the BAR after a
+	 * revoke.  Refuse them there: a VMM falls back to handling the write
+	 * itself.
 	 */
-	if (cmd == VFIO_DEVICE_IOEVENTFD && vmp_of(vdev)->parent->pdev->is_virtfn) {
+	if (cmd == VFIO_DEVICE_IOEVENTFD &&
+	    vmp_of(vdev)->parent->pdev->no_command_memory) {
 		dev_info_ratelimited(vdev->dev, "%s: ioeventfds are not supported on a VF parent (a revoked mdev could not stop them)\n",
 				     VMP_DRIVER_NAME);
 		return -EOPNOTSUPP;

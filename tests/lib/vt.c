@@ -165,10 +165,75 @@ int vt_mdev_create(const char *bdf, const char *uuid)
 
 int vt_mdev_remove(const char *uuid)
 {
-	char path[256];
+	char path[320];	/* room for any directory entry's name */
 
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/remove", uuid);
 	return vt_sysfs_write(path, "1");
+}
+
+void vt_mdev_remove_all(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/sys/bus/mdev/devices");
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			vt_mdev_remove(e->d_name);
+	closedir(d);
+}
+
+long long vt_pins(long long *acquired)
+{
+	long long acq = -1, rel = -1, v;
+	char line[128], name[64];
+	FILE *f;
+
+	/* fold the per-CPU counters first */
+	vt_sysfs_write("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lld", name, &v) != 2)
+			continue;
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	fclose(f);
+	if (acq < 0 || rel < 0)
+		return -ENOENT;
+	if (acquired)
+		*acquired = acq;
+	return acq - rel;
+}
+
+const char *vt_errno_name(int e)
+{
+	static const struct {
+		int e;
+		const char *name;
+	} names[] = {
+		{ EINVAL, "EINVAL" }, { ENODEV, "ENODEV" }, { EBUSY, "EBUSY" },
+		{ ENOENT, "ENOENT" }, { EEXIST, "EEXIST" }, { ENOMEM, "ENOMEM" },
+		{ ENOSPC, "ENOSPC" }, { EFAULT, "EFAULT" }, { EPERM, "EPERM" },
+		{ ENOTTY, "ENOTTY" }, { EAGAIN, "EAGAIN" }, { EIO, "EIO" },
+		{ EBADF, "EBADF" }, { E2BIG, "E2BIG" }, { ERANGE, "ERANGE" },
+		{ ENXIO, "ENXIO" }, { EACCES, "EACCES" }, { EINTR, "EINTR" },
+		{ EOVERFLOW, "EOVERFLOW" }, { EDEADLK, "EDEADLK" },
+		{ EUSERS, "EUSERS" }, { ENAMETOOLONG, "ENAMETOOLONG" },
+		{ ENOTSUP, "EOPNOTSUPP" }, { ESRCH, "ESRCH" },
+		{ EPROTO, "EPROTO" }, { ESPIPE, "ESPIPE" }, { ENOSYS, "ENOSYS" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].e == e)
+			return names[i].name;
+	return NULL;
 }
 
 int vt_mdev_group(const char *uuid)

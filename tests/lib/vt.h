@@ -71,6 +71,16 @@ int vt_mdev_type_attr(const char *bdf, const char *attr, char *buf,
 		      size_t len);
 int vt_mdev_create(const char *bdf, const char *uuid);
 int vt_mdev_remove(const char *uuid);
+/* Remove every mdev (a previous failed case may have left some). */
+void vt_mdev_remove_all(void);
+/*
+ * Pages pinned system-wide now (nr_foll_pin_acquired - _released, per-CPU
+ * counters folded first), the acquired count in *acquired if not NULL;
+ * -ENOENT without those counters.
+ */
+long long vt_pins(long long *acquired);
+/* "EINVAL" for EINVAL; NULL for an errno it does not name. */
+const char *vt_errno_name(int e);
 /* Create mdev @uuid of the test module vim_classic (no IOMMU behind it). */
 int vt_classic_create(const char *uuid);
 /* IOMMU group of an mdev (its VFIO group), or -errno. */

@@ -1931,28 +1931,11 @@ static void agent_main(uint64_t seed)
 
 static const char *errno_name(int e)
 {
-	static const struct {
-		int e;
-		const char *name;
-	} names[] = {
-		{ EINVAL, "EINVAL" }, { ENODEV, "ENODEV" }, { EBUSY, "EBUSY" },
-		{ ENOENT, "ENOENT" }, { EEXIST, "EEXIST" }, { ENOMEM, "ENOMEM" },
-		{ ENOSPC, "ENOSPC" }, { EFAULT, "EFAULT" }, { EPERM, "EPERM" },
-		{ ENOTTY, "ENOTTY" }, { EAGAIN, "EAGAIN" }, { EIO, "EIO" },
-		{ EBADF, "EBADF" }, { E2BIG, "E2BIG" }, { ERANGE, "ERANGE" },
-		{ ENXIO, "ENXIO" }, { EACCES, "EACCES" }, { EINTR, "EINTR" },
-		{ EOVERFLOW, "EOVERFLOW" }, { EDEADLK, "EDEADLK" },
-		{ EUSERS, "EUSERS" }, { ENAMETOOLONG, "ENAMETOOLONG" },
-		{ ENOTSUP, "EOPNOTSUPP" }, { ESRCH, "ESRCH" },
-		{ EPROTO, "EPROTO" }, { ESPIPE, "ESPIPE" }, { ENOSYS, "ENOSYS" },
-		{ FZ_SIGBUS, "SIGBUS" },
-	};
 	static char b[FZ_NERR][24];
-	size_t i;
+	const char *name = e == FZ_SIGBUS ? "SIGBUS" : vt_errno_name(e);
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].e == e)
-			return names[i].name;
+	if (name)
+		return name;
 	snprintf(b[e], sizeof(b[e]), "errno %d", e);
 	return b[e];
 }
@@ -2055,33 +2038,6 @@ static int fz_show_stuck(void)
 		vt_show_task(pid);
 	}
 	return n;
-}
-
-/*
- * nr_foll_pin_acquired - nr_foll_pin_released, exact: the per-CPU deltas
- * folded first (vm.stat_refresh), or -ENOENT.
- */
-static long long fz_pins(void)
-{
-	long long acq = -1, rel = -1, v;
-	char line[128], name[64];
-	FILE *f;
-
-	vt_sysfs_write("/proc/sys/vm/stat_refresh", "1");
-	f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %lld", name, &v) != 2)
-			continue;
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	fclose(f);
-	return acq < 0 || rel < 0 ? -ENOENT : acq - rel;
 }
 
 /* No process of ours left, no user task in D state. */
@@ -2222,7 +2178,7 @@ static int fz_klog_reports(void)
 static int fz_post(long long pins0)
 {
 	const char *refcnt = "/sys/module/vfio_iommu_mdev/refcnt";
-	long long p = fz_pins();
+	long long p = vt_pins(NULL);
 	long holders, refs;
 	int i;
 
@@ -2231,7 +2187,7 @@ static int fz_post(long long pins0)
 	VT_NOTE("no process of ours left, no task blocked");
 	for (i = 0; i < 300 && pins0 >= 0 && p > pins0; i++) {
 		usleep(100000);
-		p = fz_pins();
+		p = vt_pins(NULL);
 	}
 	VT_ASSERT(pins0 < 0 || p <= pins0,
 		  "%lld pages still pinned 30 s after the run, %lld before", p,
@@ -2325,7 +2281,7 @@ static int t_run(int argc, char **argv)
 	for (i = 0; i < ntg; i++)
 		if (mdev_present(tg[i].uuid))
 			vt_mdev_remove(tg[i].uuid);
-	pins0 = fz_pins();
+	pins0 = vt_pins(NULL);
 	/* the starting point: one vfio-pci device, the others mdevs */
 	VT_OK(vt_pci_bind(tg[0].bdf, "vfio-pci"));
 	for (i = 1; i < ntg; i++) {

@@ -107,19 +107,6 @@ static int wait_klog(const char *needle, int n, long ms)
 	return 0;
 }
 
-static void mdev_remove_all(void)
-{
-	struct dirent *e;
-	DIR *d = opendir("/sys/bus/mdev/devices");
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			vt_mdev_remove(e->d_name);
-	closedir(d);
-}
-
 
 static int open_mdev(struct vt_dev *d, const char *bdf, const char *uuid)
 {
@@ -206,7 +193,7 @@ static int t_unplug(int argc, char **argv)
 	other = argv[4];
 	late = !strcmp(argv[5], "late");
 	VT_ASSERT(pci_present(bdf), "%s not present", bdf);
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	base = vt_backend_holders();
 	VT_ASSERT(vt_wait_long(REFCNT, base, 10000) == base,
 		  "backend refcnt %ld, idle is %ld", vt_sysfs_long(REFCNT), base);
@@ -425,7 +412,7 @@ static int t_aer(int argc, char **argv)
 	fd = open(path, O_RDONLY);
 	VT_ASSERT(fd >= 0 && pread(fd, want, 4, 0) == 4, "read %s", path);
 	close(fd);
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (open_mdev_cfg(&d, argv[1], UUID_H))
 		return 1;
 	efd = vt_irq_eventfd(&d, VFIO_PCI_ERR_IRQ_INDEX);

@@ -24,20 +24,6 @@
 #define LEN	2048
 #define PG	4096
 
-/* Remove every mdev (a previous failed case may have left some). */
-static void mdev_remove_all(void)
-{
-	struct dirent *e;
-	DIR *d = opendir("/sys/bus/mdev/devices");
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			vt_mdev_remove(e->d_name);
-	closedir(d);
-}
-
 /* Bind @bdf to vfio-mdev-pci and create mdev @uuid on it. */
 static int make_mdev(const char *bdf, const char *uuid)
 {
@@ -185,7 +171,7 @@ static int t_sysfs(int argc, char **argv)
 
 	VT_ASSERT(argc == 3, "usage");
 	bdf = argv[1];
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	VT_OK(vt_pci_bind(bdf, "vfio-mdev-pci"));
 	VT_OK(vt_mdev_type_attr(bdf, "device_api", buf, sizeof(buf)));
 	if (expect_str("device_api", buf, "vfio-pci"))
@@ -240,7 +226,7 @@ static int t_dma(int argc, char **argv)
 	long n;
 
 	VT_ASSERT(argc == 2 || argc == 3, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
 		return 1;
 	VT_OK(ioctl(d.dfd, VFIO_DEVICE_GET_INFO, &info) ? -errno : 0);
@@ -306,7 +292,7 @@ static int t_shared_one(int argc, char **argv)
 	int cfd;
 
 	VT_ASSERT(argc == 4 && keep && lck0 >= 0, "usage / alloc");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
 		return 1;
 	if (open_mdev(&a, -1, UUID_A) || open_mdev(&b, a.cfd, UUID_B))
@@ -347,7 +333,7 @@ static int t_shared_two(int argc, char **argv)
 	struct vt_dev a;
 
 	VT_ASSERT(argc == 3, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
 		return 1;
 	if (open_mdev(&a, -1, UUID_A) || dma_check(&a, 0x100000, 21))
@@ -374,7 +360,7 @@ static int t_mixed_one(int argc, char **argv)
 	int gfd;
 
 	VT_ASSERT(argc == 3, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
 	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
@@ -406,7 +392,7 @@ static int t_mixed_two(int argc, char **argv)
 	int gfd, cfd;
 
 	VT_ASSERT(argc == 3, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
 	/* vfio-pci first: the mdev's container is refused */
@@ -484,7 +470,7 @@ static int t_isolation(int argc, char **argv)
 	int gfd, cfd, i, opened;
 
 	VT_ASSERT(argc == 3 && secret && clean, "usage / alloc");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
 	vt_fill(secret, PG, 0x5ec4e7);
@@ -550,7 +536,7 @@ static int t_unserved(int argc, char **argv)
 	char msg[128];
 
 	VT_ASSERT(argc == 2, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[1], UUID_A))
 		return 1;
 	if (mdev_refused(UUID_A, EPERM))
@@ -576,7 +562,7 @@ static int t_claimed(int argc, char **argv)
 	int gfd, cfd;
 
 	VT_ASSERT(argc == 3, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
 	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
@@ -678,7 +664,7 @@ static int t_kdrv(int argc, char **argv)
 	int r;
 
 	VT_ASSERT(argc == 3, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	VT_OK(vt_pci_bind(argv[2], "e1000"));
 	if (expect_driver(argv[2], "e1000") || make_mdev(argv[1], UUID_C))
 		return 1;
@@ -717,7 +703,7 @@ static int t_host_open(int argc, char **argv)
 	int g, gfd;
 
 	VT_ASSERT(argc == 2, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	VT_OK(vt_pci_bind(argv[1], "vfio-mdev-pci"));
 	g = vt_pci_group(argv[1]);
 	gfd = vt_group_open(g);
@@ -817,7 +803,7 @@ static int t_revoke(int argc, char **argv)
 	int cfd, efd, i, pc;
 
 	VT_ASSERT(argc == 3 && buf && src, "usage / alloc");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
 	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
@@ -891,7 +877,7 @@ static int t_gone_open(int argc, char **argv)
 	pid_t pid;
 
 	VT_ASSERT(argc == 3, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
 		return 1;
 	if (!strcmp(argv[2], "remove"))
@@ -996,7 +982,7 @@ static int t_reset(int argc, char **argv)
 	int n;
 
 	VT_ASSERT(argc == 3, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	resets_seen = vt_klog_count("vfio-mdev-pci: bus reset between users",
 				    NULL);
 	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
@@ -1050,7 +1036,7 @@ static int t_rmmod_open(int argc, char **argv)
 	long base, refs;
 
 	VT_ASSERT(argc == 2, "usage");
-	mdev_remove_all();
+	vt_mdev_remove_all();
 	/*
 	 * Idle: one reference per dependent module.  A container closed by
 	 * an earlier case is freed an RCU Tasks grace period later: wait.

@@ -117,24 +117,11 @@ static int64_t now_ns(void)
 
 static const char *errno_name(int e)
 {
-	static const struct {
-		int e;
-		const char *name;
-	} names[] = {
-		{ EINVAL, "EINVAL" }, { ENODEV, "ENODEV" }, { EBUSY, "EBUSY" },
-		{ ENOENT, "ENOENT" }, { EEXIST, "EEXIST" }, { ENOMEM, "ENOMEM" },
-		{ ENOSPC, "ENOSPC" }, { EFAULT, "EFAULT" }, { EPERM, "EPERM" },
-		{ ENOTTY, "ENOTTY" }, { EAGAIN, "EAGAIN" }, { EIO, "EIO" },
-		{ EBADF, "EBADF" }, { E2BIG, "E2BIG" }, { ERANGE, "ERANGE" },
-		{ ENXIO, "ENXIO" }, { EACCES, "EACCES" }, { EINTR, "EINTR" },
-		{ EOVERFLOW, "EOVERFLOW" }, { EDEADLK, "EDEADLK" },
-	};
 	static char buf[RACE_NERR][16];
-	size_t i;
+	const char *name = vt_errno_name(e);
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].e == e)
-			return names[i].name;
+	if (name)
+		return name;
 	if (e == RACE_NERR - 1)
 		return "errno>254";
 	snprintf(buf[e], sizeof(buf[e]), "errno %d", e);
@@ -265,35 +252,6 @@ static void race_child_main(struct race_shared *sh, int idx, int gfd, int cfd,
 	_exit(rc);
 }
 
-/*
- * nr_foll_pin_acquired - nr_foll_pin_released (and the acquired count in
- * *acquired), or -ENOENT without them.
- */
-static long long race_pins(long long *acquired)
-{
-	long long acq = -1, rel = -1, v;
-	char line[128], name[64];
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %lld", name, &v) != 2)
-			continue;
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	fclose(f);
-	if (acq < 0 || rel < 0)
-		return -ENOENT;
-	if (acquired)
-		*acquired = acq;
-	return acq - rel;
-}
-
-
 /* "map 12 ok / 3 EINVAL / 0 ENODEV [/ n EXXX...]" summed over mappers. */
 static void race_fmt_op(char *s, size_t len, struct race_shared *sh,
 			int nproc, enum race_op op)
@@ -407,7 +365,7 @@ static int race_group_usable(int group, const char *name)
  */
 static int race_pins_settled(long long pins0, long long acq0)
 {
-	long long acq = 0, p = race_pins(&acq);
+	long long acq = 0, p = vt_pins(&acq);
 	int i;
 
 	if (pins0 < 0 || p < 0) {
@@ -416,7 +374,7 @@ static int race_pins_settled(long long pins0, long long acq0)
 	}
 	for (i = 0; i < 300 && p > pins0; i++) {
 		usleep(100000);
-		p = race_pins(&acq);
+		p = vt_pins(&acq);
 	}
 	VT_ASSERT(p <= pins0, "%lld pages still pinned, %lld at the start",
 		  p, pins0);
@@ -527,7 +485,7 @@ static int t_container(int argc, char **argv)
 	VT_ASSERT(nproc >= 2 && nproc <= RACE_MAXPROC, "NPROC 2..%d",
 		  RACE_MAXPROC);
 
-	pins0 = race_pins(&acq0);
+	pins0 = vt_pins(&acq0);
 	if (race_setup(kind, target, &group, &name))
 		return 1;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
