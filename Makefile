@@ -21,7 +21,8 @@ VT_SRCS := $(wildcard tests/lib/*.c tests/suites/*.c)
 PLANS ?= $(sort $(wildcard tests/plans/*.sh))
 
 .PHONY: all modules tests deps check check-nodeps vm unit lint demo \
-	demo-nodeps bench bench-nodeps clean debug-kernel fuzz
+	demo-nodeps bench bench-nodeps clean debug-kernel fuzz dkms-install \
+	dkms-remove
 
 all: modules tests
 
@@ -107,6 +108,20 @@ fuzz:
 
 lint:
 	@mk/lint.sh
+
+# On a real host, as root: the DKMS package into /usr/src, built and
+# installed by DKMS for the running kernel (and every kernel installed
+# later), and the modprobe.d file that loads ours right after type1.
+dkms-install:
+	@nv=$$(mk/dkms-src.sh /usr/src) && dkms install "$$nv" && \
+		install -m 644 tools/modprobe/vfio-iommu-mdev.conf /etc/modprobe.d/
+
+dkms-remove:
+	@nv=$$(sed -n 's/^PACKAGE_NAME="\(.*\)"$$/\1/p' dkms.conf)/$$(sed -n \
+		's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf) && \
+		dkms remove "$$nv" --all; \
+		rm -rf "/usr/src/$$(echo "$$nv" | tr / -)" \
+			/etc/modprobe.d/vfio-iommu-mdev.conf
 
 clean:
 	rm -rf build

@@ -6,6 +6,8 @@ mkdir -p "$top/build/logs"
 start=$(date +%s)
 u=$("$top/tests/unit/run.sh")
 echo "$u" | sed '$d'
+k=$("$top/tests/unit/dkms.sh")
+echo "$k" | sed '$d'
 if "$top/mk/lint.sh" > "$top/build/logs/lint.log" 2>&1; then
 	echo "PASS  lint/checkpatch --strict and sparse clean over kernel/"
 	lp=1 lf=0
@@ -16,7 +18,9 @@ else
 fi
 sum() { echo "$1" | tail -n 1 | sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/'; }
 read -r up uf <<<"$(sum "$u")"
-tp=$((up + lp)) tf=$((uf + lf))
+read -r kp kf <<<"$(sum "$k")"
+[ -n "$kp" ] || { kp=0 kf=1; }
+tp=$((up + kp + lp)) tf=$((uf + kf + lf))
 # Every plan on the default kernel (KVER, 6.1), then on 6.12; a missing
 # kernel is a failure, never a skip.
 for series in default 6.12; do
