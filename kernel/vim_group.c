@@ -41,6 +41,12 @@ struct vim_record {
 	 * reference: the vim_vgroup holds one and clears this on detach.
 	 */
 	struct vim_pgroup *pg;
+	/*
+	 * Why this backend last refused the mdev's VFIO group (a negative
+	 * errno, logged then), 0 since it last took it: the gate's log line
+	 * then names that refusal, not the load order.  vim_global_lock.
+	 */
+	int refused;
 };
 
 static struct vim_record *vim_record_find(struct device *mdev_dev)
@@ -103,16 +109,27 @@ EXPORT_SYMBOL_GPL(vfio_iommu_mdev_clear_iommu_device);
  * backend serves after ours refused the group, or that another backend
  * took first; a revoked group) is refused: -EPERM, logged.
  */
+enum vim_gate { VIM_OK, VIM_NO_RECORD, VIM_REFUSED, VIM_UNSERVED, VIM_REVOKED };
+
+static const char *const vim_gate_why[] = {
+	[VIM_NO_RECORD] = "it has no physical device recorded",
+	[VIM_REFUSED] =
+	"its VFIO container is not served by vfio_iommu_mdev, which refused the group (its message before this one says why)",
+	[VIM_UNSERVED] =
+	"its VFIO container is not served by vfio_iommu_mdev; load vfio_iommu_mdev after vfio_iommu_type1",
+	[VIM_REVOKED] = "its physical group was revoked from its container; close the mdev",
+};
+
 int vfio_iommu_mdev_usable(struct device *mdev_dev)
 {
-	const char *why = NULL;
+	enum vim_gate why = VIM_OK;
 	struct vim_record *r;
-	int ret = 0, gid = -1;
+	int gid = -1;
 
 	mutex_lock(&vim_global_lock);
 	r = vim_record_find(mdev_dev);
 	if (!r) {
-		why = "it has no physical device recorded";
+		why = VIM_NO_RECORD;
 	} else {
 		struct iommu_group *g = iommu_group_get(r->iommu_dev);
 
@@ -121,17 +138,16 @@ int vfio_iommu_mdev_usable(struct device *mdev_dev)
 			iommu_group_put(g);
 		}
 		if (!r->pg)
-			why = "its VFIO container is not served by vfio_iommu_mdev";
+			why = r->refused ? VIM_REFUSED : VIM_UNSERVED;
 		else if (r->pg->revoked || !r->pg->domain)
-			why = "its physical group was revoked from its container";
+			why = VIM_REVOKED;
 	}
 	mutex_unlock(&vim_global_lock);
-	if (why) {
-		dev_warn_ratelimited(mdev_dev, "vfio_iommu_mdev: mdev refused (IOMMU group %d of its parent): %s; load vfio_iommu_mdev after vfio_iommu_type1 (docs/architecture.md)\n",
-				     gid, why);
-		ret = -EPERM;
-	}
-	return ret;
+	if (why == VIM_OK)
+		return 0;
+	dev_warn_ratelimited(mdev_dev, "vfio_iommu_mdev: mdev refused (IOMMU group %d of its parent): %s (docs/architecture.md)\n",
+			     gid, vim_gate_why[why]);
+	return -EPERM;
 }
 EXPORT_SYMBOL_GPL(vfio_iommu_mdev_usable);
 
@@ -490,8 +506,11 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 		vg->pg = vim_pgroup_get(c, pgroup, pdev, true);
 		vg->mdev_dev = get_device(dev);
 		rec = vim_record_find(dev);
-		if (!IS_ERR(vg->pg) && rec)
-			rec->pg = vg->pg;
+		if (rec) {
+			rec->refused = PTR_ERR_OR_ZERO(vg->pg);
+			if (!IS_ERR(vg->pg))
+				rec->pg = vg->pg;
+		}
 	}
 	mutex_unlock(&vim_global_lock);
 	if (IS_ERR(vg->pg)) {

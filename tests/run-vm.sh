@@ -19,6 +19,7 @@
 #   # bed: also=debug      run on the debug kernel too (tests/check.sh)
 #   # bed: devices=ARGS    more QEMU arguments for this plan's boot only
 #                          (devices after the bed's fixed topology)
+#   # bed: intremap=off    the emulated IOMMU without interrupt remapping
 #   # bed: hotplug=native  QEMU offers native PCIe hotplug (pciehp) instead
 #                          of its default ACPI hotplug (acpiphp); shpchp
 #                          then binds the pcie-pci-bridges, whose groups
@@ -57,6 +58,15 @@ for plan in "$@"; do
 		continue
 		;;
 	esac
+	intremap=$(directive "$plan" intremap)
+	case ${intremap:=on} in
+	on | off) ;;
+	*)
+		echo "FAIL  $name/unknown directive intremap=$intremap"
+		tf=$((tf + 1))
+		continue
+		;;
+	esac
 	case $(directive "$plan" modroot) in
 	"") ;;
 	patched)
@@ -83,7 +93,7 @@ for plan in "$@"; do
 		continue
 	fi
 	start=$(date +%s)
-	BED_APPEND=$append BED_QEMU_ARGS=$qemu_args \
+	BED_APPEND=$append BED_QEMU_ARGS=$qemu_args BED_INTREMAP=$intremap \
 		"$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
 		"${BED_BOUND:-240}"
 	if [ -n "$expect" ]; then

@@ -5,7 +5,8 @@
 # serial console goes to LOG.  Killed after BOUND_SECONDS.
 # BED_KIMAGE boots that image instead of /boot/vmlinuz-KVER (the debug
 # kernel of mk/debug-kernel.sh); BED_APPEND adds to the command line;
-# BED_QEMU_ARGS (split on blanks) to QEMU's.
+# BED_QEMU_ARGS (split on blanks) to QEMU's; BED_INTREMAP=off takes
+# interrupt remapping away from the IOMMU.
 #
 # The guest can ask for a monitor command (hot-unplug, hot-plug, AER
 # injection) by printing "BED: HMP COMMAND" on the console: tests/bed/hmp.sh
@@ -25,7 +26,7 @@ mkfifo "$mon/hmp.in" && : > "$mon/hmp.out" || exit 1
 timeout -k 5 "$bound" qemu-system-x86_64 \
 	-accel tcg,thread=multi -smp 2 -machine q35 -m "${BED_MEM:-2048}" \
 	-nographic -no-reboot -nic none \
-	-device intel-iommu,intremap=on \
+	-device intel-iommu,intremap="${BED_INTREMAP:-on}" \
 	-device pcie-pci-bridge,id=br0,bus=pcie.0,addr=0x3 \
 	-device edu,bus=br0,addr=0x1 -device edu,bus=br0,addr=0x2 \
 	-device edu,bus=pcie.0,addr=0x4 \

@@ -614,12 +614,49 @@ void edu_wr64(struct vt_dev *d, uint32_t off, uint64_t val)
 	*(volatile uint64_t *)(d->bar0 + off) = val;
 }
 
+uint64_t edu_rd64(struct vt_dev *d, uint32_t off)
+{
+	return *(volatile uint64_t *)(d->bar0 + off);
+}
+
+/*
+ * Program one transfer and start it; 0 once edu shows it running.  QEMU
+ * 7.2's multi-threaded TCG can drop an MMIO access of one vCPU while
+ * another vCPU changes the memory map (a bus reset restoring BARs,
+ * elsewhere in the guest): a lost write would leave the transfer
+ * unstarted and the poll below would take it for done.  So every
+ * register is read back, and the start must be seen (edu runs a transfer
+ * about 100 ms after it); a lost access is said on stderr and redone.
+ */
+static int edu_dma_start(struct vt_dev *d, uint64_t src, uint64_t dst,
+			 uint32_t len, uint32_t cmd)
+{
+	int t;
+
+	for (t = 0; t < 3; t++) {
+		if (t)
+			fprintf(stderr, "# edu: an MMIO access did not take (try %d): redone\n",
+				t);
+		edu_wr64(d, EDU_DMA_SRC, src);
+		edu_wr64(d, EDU_DMA_DST, dst);
+		edu_wr64(d, EDU_DMA_CNT, len);
+		if (edu_rd64(d, EDU_DMA_SRC) != src ||
+		    edu_rd64(d, EDU_DMA_DST) != dst ||
+		    edu_rd64(d, EDU_DMA_CNT) != len)
+			continue;
+		edu_wr64(d, EDU_DMA_CMD, cmd);
+		if (edu_rd32(d, EDU_DMA_CMD) & EDU_DMA_START)
+			return 0;
+	}
+	return -EIO;
+}
+
 int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
 	    int irq)
 {
 	uint32_t cmd = EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0) |
 		       (irq ? EDU_DMA_IRQ : 0);
-	int i;
+	int i, r;
 
 	/*
 	 * QEMU 7.2's edu aborts the whole VM on a device-side range that
@@ -627,14 +664,20 @@ int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
 	 */
 	if (len == 0 || len >= EDU_BUF_SIZE)
 		return -EINVAL;
-	edu_wr64(d, EDU_DMA_SRC, to_ram ? EDU_BUF_ADDR : iova);
-	edu_wr64(d, EDU_DMA_DST, to_ram ? iova : EDU_BUF_ADDR);
-	edu_wr64(d, EDU_DMA_CNT, len);
-	edu_wr64(d, EDU_DMA_CMD, cmd);
-	/* edu completes a transfer about 100 ms (virtual time) later. */
+	r = edu_dma_start(d, to_ram ? EDU_BUF_ADDR : iova,
+			  to_ram ? iova : EDU_BUF_ADDR, len, cmd);
+	if (r)
+		return r;
+	/*
+	 * Done when the start bit reads clear twice, 1 ms apart (a lost
+	 * read can return 0 as well).
+	 */
 	for (i = 0; i < 1000; i++) {
-		if (!(edu_rd32(d, EDU_DMA_CMD) & EDU_DMA_START))
-			return 0;
+		if (!(edu_rd32(d, EDU_DMA_CMD) & EDU_DMA_START)) {
+			usleep(1000);
+			if (!(edu_rd32(d, EDU_DMA_CMD) & EDU_DMA_START))
+				return 0;
+		}
 		usleep(10000);
 	}
 	return -ETIMEDOUT;

@@ -177,6 +177,7 @@ long vt_locked_vm_kb(void);
 
 uint32_t edu_rd32(struct vt_dev *d, uint32_t off);
 void edu_wr32(struct vt_dev *d, uint32_t off, uint32_t val);
+uint64_t edu_rd64(struct vt_dev *d, uint32_t off);
 void edu_wr64(struct vt_dev *d, uint32_t off, uint64_t val);
 /* Run one DMA; to_ram: device buffer -> iova, else iova -> buffer. */
 int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,

@@ -163,6 +163,61 @@ static int expect_str(const char *what, const char *got, const char *want)
 	return 0;
 }
 
+/* @bdf on vfio-pci, its group in a new container without a backend yet. */
+static int pci_group_in_container(const char *bdf, int *gfd, int *cfd)
+{
+	VT_OK(vt_pci_bind(bdf, "vfio-pci"));
+	*gfd = vt_group_open(vt_pci_group(bdf));
+	VT_OK(*gfd);
+	*cfd = vt_container_open();
+	VT_OK(*cfd);
+	VT_OK(vt_group_set_container(*gfd, *cfd));
+	return 0;
+}
+
+/*
+ * mdev.noir BDF, in a guest whose IOMMU has no interrupt remapping: ours
+ * refuses the mdev's group (EPERM; the log says how to allow it), and with
+ * type1 loaded the mdev then refuses to open in type1's container, so no
+ * device fd, no DMA; a vfio-pci group is refused by both backends (EPERM)
+ * and no device fd can be had; with allow_unsafe_interrupts=1 (ours, at
+ * run time) the mdev works, DMA checked.  Set back afterwards.
+ */
+static int t_noir(int argc, char **argv)
+{
+	static const char param[] =
+		"/sys/module/vfio_iommu_mdev/parameters/allow_unsafe_interrupts";
+	int gfd, cfd, r;
+
+	VT_ASSERT(argc == 2, "usage");
+	vt_mdev_remove_all();
+	if (make_mdev(argv[1], UUID_A) || mdev_refused(UUID_A, EPERM))
+		return 1;
+	VT_ASSERT(vt_klog_contains("no interrupt remapping for IOMMU group",
+				   "allow_unsafe_interrupts=1"),
+		  "no reason in the kernel log");
+	/* the gate's line points at that refusal, not at the load order */
+	VT_ASSERT(vt_klog_contains("mdev refused", "which refused the group"),
+		  "the refusal at open does not point at the backend's reason");
+	VT_ASSERT(!vt_klog_contains("mdev refused", "load vfio_iommu_mdev after"),
+		  "the refusal at open blames the load order");
+	VT_OK(vt_mdev_remove(UUID_A));
+
+	if (pci_group_in_container(argv[1], &gfd, &cfd))
+		return 1;
+	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU), EPERM);
+	VT_ERRNO(vt_set_iommu(cfd, VFIO_TYPE1_IOMMU), EPERM);
+	VT_ERRNO(vt_device_open(gfd, argv[1]), EINVAL);
+	close(gfd);
+	close(cfd);
+	VT_OK(vt_pci_bind(argv[1], ""));
+
+	VT_OK(vt_sysfs_write(param, "Y"));
+	r = mdev_works(argv[1], UUID_A, 0x1e);
+	VT_OK(vt_sysfs_write(param, "N"));
+	return r;
+}
+
 /* mdev.sysfs BDF SINGLETON: the mdev sysfs ABI and our attributes. */
 static int t_sysfs(int argc, char **argv)
 {
@@ -565,12 +620,8 @@ static int t_claimed(int argc, char **argv)
 	vt_mdev_remove_all();
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
-	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
-	gfd = vt_group_open(vt_pci_group(argv[1]));
-	VT_OK(gfd);
-	cfd = vt_container_open();
-	VT_OK(cfd);
-	VT_OK(vt_group_set_container(gfd, cfd));
+	if (pci_group_in_container(argv[1], &gfd, &cfd))
+		return 1;
 	if (mdev_refused(UUID_B, EPERM))
 		return 1;
 	snprintf(msg, sizeof(msg), "cannot own the DMA of IOMMU group %d",
@@ -1123,6 +1174,7 @@ const struct vt_case mdev_cases[] = {
 	{ "unserved", t_unserved, "BDF" },
 	{ "claimed", t_claimed, "PCI_BDF MDEV_BDF" },
 	{ "vf", t_vf, "PF_BDF (SR-IOV capable)" },
+	{ "noir", t_noir, "BDF (a guest without interrupt remapping)" },
 	{ "vf_parent", t_vf_parent, "PF_BDF (SR-IOV capable)" },
 	{ "reset", t_reset, "BDF_A BDF_B (one bus, no FLR)" },
 	{ NULL, NULL, NULL },
