@@ -20,6 +20,7 @@
 #   # bed: devices=ARGS    more QEMU arguments for this plan's boot only
 #                          (devices after the bed's fixed topology)
 #   # bed: intremap=off    the emulated IOMMU without interrupt remapping
+#   # bed: tick=periodic   the guest's tick periodic (tests/bed/boot.sh)
 #   # bed: hotplug=native  QEMU offers native PCIe hotplug (pciehp) instead
 #                          of its default ACPI hotplug (acpiphp); shpchp
 #                          then binds the pcie-pci-bridges, whose groups
@@ -67,6 +68,15 @@ for plan in "$@"; do
 		continue
 		;;
 	esac
+	tick=$(directive "$plan" tick)
+	case $tick in
+	"" | periodic) ;;
+	*)
+		echo "FAIL  $name/unknown directive tick=$tick"
+		tf=$((tf + 1))
+		continue
+		;;
+	esac
 	case $(directive "$plan" modroot) in
 	"") ;;
 	patched)
@@ -94,6 +104,7 @@ for plan in "$@"; do
 	fi
 	start=$(date +%s)
 	BED_APPEND=$append BED_QEMU_ARGS=$qemu_args BED_INTREMAP=$intremap \
+		BED_TICK=$tick \
 		"$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
 		"${BED_BOUND:-240}"
 	if [ -n "$expect" ]; then
