@@ -620,58 +620,14 @@ uint64_t edu_rd64(struct vt_dev *d, uint32_t off)
 }
 
 /*
- * Program one transfer and start it; 0 once edu shows it running.  QEMU
- * 7.2's multi-threaded TCG can drop an MMIO access of one vCPU while
- * another vCPU changes the memory map (a bus reset restoring BARs,
- * elsewhere in the guest): a lost write would leave the transfer
- * unstarted and the poll below would take it for done.  So every
- * register is read back, and the start must be seen (edu runs a transfer
- * about 100 ms after it); a lost access is said on stderr and redone.
+ * Wait until edu runs no transfer: the start bit reads clear twice, 1 ms
+ * apart (a lost read can return 0 as well).  edu runs a transfer about
+ * 100 ms after it is started; 10 s is the bound.
  */
-static int edu_dma_start(struct vt_dev *d, uint64_t src, uint64_t dst,
-			 uint32_t len, uint32_t cmd)
+static int edu_dma_wait_idle(struct vt_dev *d)
 {
-	int t;
+	int i;
 
-	for (t = 0; t < 3; t++) {
-		if (t)
-			fprintf(stderr, "# edu: an MMIO access did not take (try %d): redone\n",
-				t);
-		edu_wr64(d, EDU_DMA_SRC, src);
-		edu_wr64(d, EDU_DMA_DST, dst);
-		edu_wr64(d, EDU_DMA_CNT, len);
-		if (edu_rd64(d, EDU_DMA_SRC) != src ||
-		    edu_rd64(d, EDU_DMA_DST) != dst ||
-		    edu_rd64(d, EDU_DMA_CNT) != len)
-			continue;
-		edu_wr64(d, EDU_DMA_CMD, cmd);
-		if (edu_rd32(d, EDU_DMA_CMD) & EDU_DMA_START)
-			return 0;
-	}
-	return -EIO;
-}
-
-int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
-	    int irq)
-{
-	uint32_t cmd = EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0) |
-		       (irq ? EDU_DMA_IRQ : 0);
-	int i, r;
-
-	/*
-	 * QEMU 7.2's edu aborts the whole VM on a device-side range that
-	 * reaches the end of its 4 KiB buffer: keep len below 4096.
-	 */
-	if (len == 0 || len >= EDU_BUF_SIZE)
-		return -EINVAL;
-	r = edu_dma_start(d, to_ram ? EDU_BUF_ADDR : iova,
-			  to_ram ? iova : EDU_BUF_ADDR, len, cmd);
-	if (r)
-		return r;
-	/*
-	 * Done when the start bit reads clear twice, 1 ms apart (a lost
-	 * read can return 0 as well).
-	 */
 	for (i = 0; i < 1000; i++) {
 		if (!(edu_rd32(d, EDU_DMA_CMD) & EDU_DMA_START)) {
 			usleep(1000);
@@ -681,6 +637,80 @@ int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
 		usleep(10000);
 	}
 	return -ETIMEDOUT;
+}
+
+static int64_t edu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Program one transfer and start it.  A transfer still running (started by
+ * a previous user of the device) makes edu ignore new registers: wait for
+ * it first.  QEMU 7.2's multi-threaded TCG can also drop an MMIO access of
+ * one vCPU while another vCPU changes the memory map (a bus reset restoring
+ * BARs elsewhere in the guest): a lost write would leave the transfer
+ * unstarted and the poll for its end would take it for done.  So every
+ * register is read back, and a start bit found clear right after the
+ * command means a lost command: edu runs a transfer 100 ms after it is
+ * started, so within 50 ms it cannot have finished (later, this vCPU may
+ * just have been descheduled: taken as started).  A lost access is said on
+ * stderr and redone.
+ */
+static int edu_dma_start(struct vt_dev *d, uint64_t src, uint64_t dst,
+			 uint32_t len, uint32_t cmd)
+{
+	uint32_t got;
+	int64_t t0;
+	int t, r;
+
+	for (t = 0; t < 3; t++) {
+		r = edu_dma_wait_idle(d);
+		if (r)
+			return r;
+		edu_wr64(d, EDU_DMA_SRC, src);
+		edu_wr64(d, EDU_DMA_DST, dst);
+		edu_wr64(d, EDU_DMA_CNT, len);
+		if (edu_rd64(d, EDU_DMA_SRC) != src ||
+		    edu_rd64(d, EDU_DMA_DST) != dst ||
+		    edu_rd64(d, EDU_DMA_CNT) != len) {
+			fprintf(stderr, "# edu: a register write did not take (src %#llx dst %#llx cnt %#llx read back; try %d)\n",
+				(unsigned long long)edu_rd64(d, EDU_DMA_SRC),
+				(unsigned long long)edu_rd64(d, EDU_DMA_DST),
+				(unsigned long long)edu_rd64(d, EDU_DMA_CNT),
+				t + 1);
+			continue;
+		}
+		t0 = edu_now_ms();
+		edu_wr64(d, EDU_DMA_CMD, cmd);
+		got = edu_rd32(d, EDU_DMA_CMD);
+		if ((got & EDU_DMA_START) || edu_now_ms() - t0 >= 50)
+			return 0;
+		fprintf(stderr, "# edu: the start did not take (command reads %#x; try %d)\n",
+			got, t + 1);
+	}
+	return -EIO;
+}
+
+int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
+	    int irq)
+{
+	uint32_t cmd = EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0) |
+		       (irq ? EDU_DMA_IRQ : 0);
+	int r;
+
+	/*
+	 * QEMU 7.2's edu aborts the whole VM on a device-side range that
+	 * reaches the end of its 4 KiB buffer: keep len below 4096.
+	 */
+	if (len == 0 || len >= EDU_BUF_SIZE)
+		return -EINVAL;
+	r = edu_dma_start(d, to_ram ? EDU_BUF_ADDR : iova,
+			  to_ram ? iova : EDU_BUF_ADDR, len, cmd);
+	return r ? r : edu_dma_wait_idle(d);
 }
 
 int edu_roundtrip(struct vt_dev *d, uint64_t iova_src, uint64_t iova_dst,
