@@ -102,13 +102,6 @@ void vfio_iommu_mdev_clear_iommu_device(struct device *mdev_dev)
 }
 EXPORT_SYMBOL_GPL(vfio_iommu_mdev_clear_iommu_device);
 
-/*
- * May the mdev be opened and used?  Only while its VFIO group is in a
- * container served by this backend that holds the parent's whole physical
- * group attached to its domain.  Anything else (a container another
- * backend serves after ours refused the group, or that another backend
- * took first; a revoked group) is refused: -EPERM, logged.
- */
 enum vim_gate { VIM_OK, VIM_NO_RECORD, VIM_REFUSED, VIM_UNSERVED, VIM_REVOKED };
 
 static const char *const vim_gate_why[] = {
@@ -120,6 +113,13 @@ static const char *const vim_gate_why[] = {
 	[VIM_REVOKED] = "its physical group was revoked from its container; close the mdev",
 };
 
+/*
+ * May the mdev be opened and used?  Only while its VFIO group is in a
+ * container served by this backend that holds the parent's whole physical
+ * group attached to its domain.  Anything else (a container another
+ * backend serves after ours refused the group, or that another backend
+ * took first; a revoked group) is refused: -EPERM, logged.
+ */
 int vfio_iommu_mdev_usable(struct device *mdev_dev)
 {
 	enum vim_gate why = VIM_OK;
