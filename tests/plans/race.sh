@@ -1,15 +1,15 @@
 # Plan "race": the container-release race of the VFIO core (an ioctl on the
 # container fd running while the last group leaves) against our backend,
-# on a vfio-pci group and on an mdev at the same time.  RACE_SECONDS (20;
+# on a vfio-pci group and on an mdev at the same time.  RACE_SECONDS (10;
 # tests/check.sh gives the debug kernel 60) can come from the kernel
-# command line: BED_APPEND=RACE_SECONDS=10.
+# command line: BED_APPEND=RACE_SECONDS=30.
 # bed: also=debug
 setup modprobe vfio-pci
 setup modprobe vfio_iommu_type1
 # registered last: serves the new containers
 setup modprobe vfio_iommu_mdev
 setup modprobe vfio_mdev_pci
-RACE_SECONDS=${RACE_SECONDS:-20}
+RACE_SECONDS=${RACE_SECONDS:-10}
 
 race_both() {
 	/bed/vt race.container mdev "$EDU_RP" "$RACE_SECONDS" > /tmp/race-mdev.out 2>&1 &
