@@ -415,30 +415,6 @@ static int t_fuse_stall(int argc, char **argv)
 	return vt_pci_bind(argv[2], "") ? 1 : 0;
 }
 
-/*
- * nr_foll_pin_acquired - nr_foll_pin_released, or -errno.  Both are node
- * counters kept per CPU below a threshold: fold them first.
- */
-static long pins_outstanding(void)
-{
-	char line[128];
-	long acq = -1, rel = -1, v;
-	FILE *f;
-
-	vt_sysfs_write("/proc/sys/vm/stat_refresh", "1");
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "nr_foll_pin_acquired %ld", &v) == 1)
-			acq = v;
-		else if (sscanf(line, "nr_foll_pin_released %ld", &v) == 1)
-			rel = v;
-	}
-	fclose(f);
-	return acq < 0 || rel < 0 ? -ENOENT : acq - rel;
-}
-
 static int sh(const char *cmd)
 {
 	int r = system(cmd);
@@ -467,14 +443,15 @@ static int unload(void)
 static int t_cycles(int argc, char **argv)
 {
 	uint8_t *src = vt_alloc(PG), *dst = vt_alloc(PG);
-	long pins0, lck0 = vt_locked_vm_kb();
+	long long pins0;
+	long lck0 = vt_locked_vm_kb();
 	int i, n, loaded = 1;
 	struct vt_dev d;
 
 	VT_ASSERT(argc == 3 && src && dst, "usage / alloc");
 	n = atoi(argv[1]);
 	vt_mdev_remove(UUID_F);
-	pins0 = pins_outstanding();
+	pins0 = vt_pins(NULL);
 	VT_OK(pins0);
 	for (i = 0; i < n; i++) {
 		if (!loaded) {
@@ -500,8 +477,8 @@ static int t_cycles(int argc, char **argv)
 		loaded = 0;
 	}
 	VT_OK(sh("modprobe vfio_iommu_mdev && modprobe vfio_mdev_pci"));
-	VT_ASSERT(pins_outstanding() == pins0, "%ld pins outstanding, %ld before",
-		  pins_outstanding(), pins0);
+	VT_ASSERT(vt_pins(NULL) == pins0, "%lld pins outstanding, %lld before",
+		  vt_pins(NULL), pins0);
 	VT_ASSERT(vt_locked_vm_kb() == lck0, "VmLck %ld kB, %ld before",
 		  vt_locked_vm_kb(), lck0);
 	VT_OK(vt_pci_bind(argv[2], "vfio-pci"));
