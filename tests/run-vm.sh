@@ -21,6 +21,8 @@
 #                          (devices after the bed's fixed topology)
 #   # bed: intremap=off    the emulated IOMMU without interrupt remapping
 #   # bed: tick=periodic   the guest's tick periodic (tests/bed/boot.sh)
+#   # bed: bound=SECONDS  the host kills QEMU after that many seconds
+#                          (default 240, or BED_BOUND if larger)
 #   # bed: hotplug=native  QEMU offers native PCIe hotplug (pciehp) instead
 #                          of its default ACPI hotplug (acpiphp); shpchp
 #                          then binds the pcie-pci-bridges, whose groups
@@ -102,11 +104,22 @@ for plan in "$@"; do
 		tf=$((tf + 1))
 		continue
 	fi
+	bound=${BED_BOUND:-240}
+	pbound=$(directive "$plan" bound)
+	case $pbound in
+	"") ;;
+	*[!0-9]*)
+		echo "FAIL  $name/unknown directive bound=$pbound"
+		tf=$((tf + 1))
+		continue
+		;;
+	*) [ "$pbound" -gt "$bound" ] && bound=$pbound ;;
+	esac
 	start=$(date +%s)
 	BED_APPEND=$append BED_QEMU_ARGS=$qemu_args BED_INTREMAP=$intremap \
 		BED_TICK=$tick \
 		"$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
-		"${BED_BOUND:-240}"
+		"$bound"
 	if [ -n "$expect" ]; then
 		out=$("$top/tests/bed/expect.sh" "$log" "$name" "$expect" \
 			"$(directive "$plan" title)")

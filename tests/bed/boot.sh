@@ -2,7 +2,9 @@
 # boot.sh KVER INITRD LOG [BOUND_SECONDS]
 # Boot the Debian kernel KVER under QEMU TCG (never KVM: nested KVM hangs
 # here) with an emulated Intel IOMMU and the bed's fixed topology; the
-# serial console goes to LOG.  Killed after BOUND_SECONDS.
+# serial console goes to LOG.  Killed after BOUND_SECONDS, which the guest
+# reads as BED_BOUND to show its state shortly before (tests/bed/lib.sh,
+# bed_guard).
 # BED_KIMAGE boots that image instead of /boot/vmlinuz-KVER (the debug
 # kernel of mk/debug-kernel.sh); BED_APPEND adds to the command line;
 # BED_QEMU_ARGS (split on blanks) to QEMU's; BED_INTREMAP=off takes
@@ -51,7 +53,7 @@ timeout -k 5 "$bound" qemu-system-x86_64 \
 	${BED_QEMU_ARGS:-} \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on \
 	-kernel "$kimage" -initrd "$initrd" \
-	-append "console=ttyS0 intel_iommu=on panic=-1 quiet $tick ${BED_APPEND:-}" \
+	-append "console=ttyS0 intel_iommu=on panic=-1 quiet $tick BED_BOUND=$bound ${BED_APPEND:-}" \
 	</dev/null >"$log" 2>&1 &
 qpid=$!
 # killed, stop QEMU too (timeout, in a process group of its own, passes

@@ -31,6 +31,28 @@ t() {
 	klog
 }
 
+# bed_guard: the host kills QEMU at BED_BOUND seconds (tests/bed/boot.sh
+# puts it on the command line).  Shortly before, show where the guest is:
+# the running test's output so far, then every user task and every task in
+# D state with its state, wait channel and kernel stack, each line "G: "
+# for tests/bed/parse.sh, which prints them with the time-out.
+bed_guard() {
+	echo "G: ${BED_BOUND} s bound near, test $((BED_N + 1)) running; its output so far:"
+	sed 's/^/G:   /' /tmp/t.out 2>/dev/null | tail -n 40
+	for _d in /proc/[0-9]*; do
+		_p=${_d#/proc/}
+		read -r _st < "$_d/stat" 2>/dev/null || continue
+		_st=${_st##*) }
+		_st=${_st%% *}
+		# kernel threads (empty cmdline) only when blocked
+		[ -n "$(head -c 1 "$_d/cmdline" 2>/dev/null)" ] ||
+			[ "$_st" = D ] || continue
+		[ "$_p" = $$ ] && continue
+		echo "G: task $_p ($(cat "$_d/comm" 2>/dev/null)) state $_st wchan $(cat "$_d/wchan" 2>/dev/null)"
+		sed 's/^/G:   /' "$_d/stack" 2>/dev/null
+	done
+}
+
 # setup CMD...: a step a plan needs; its failure is reported as a test.
 setup() {
 	if ! "$@" > /tmp/s.out 2>&1; then

@@ -22,8 +22,13 @@ BEGIN {
 	      "Disabling lock debugging|lockdep is turned off|" \
 	      "sleeping function called from invalid context"
 	cur = "boot"; pass = 0; fail = 0; ended = 0; kbad = 0; started = 0
+	ng = 0; nt = 0
 }
+# the guest showing its state before the host kills it (bed_guard)
+/^G: / { if (ng < 150) guard = guard "      " $0 "\n"; ng++; next }
 /^BED: start/ { started = 1 }
+# the last console lines, for a guest that did not reach its end
+{ tail[nt % 12] = $0; nt++ }
 /^BED: end/ { ended = 1 }
 /^ok [0-9]+ - / {
 	sub(/^ok [0-9]+ - /, ""); cur = $0
@@ -59,6 +64,12 @@ END {
 		printf "FAIL  %s/guest reached the end of its plan (%s)\n", suite, \
 		       started ? "crashed or timed out" : "never started"
 		fail++
+		if (ng > 150)
+			guard = guard "      G: ...\n"
+		printf "%s", guard
+		printf "      the console'"'"'s last lines:\n"
+		for (i = (nt > 12 ? nt - 12 : 0); i < nt; i++)
+			printf "      | %s\n", tail[i % 12]
 	}
 	if (started && kbad == 0) {
 		printf "PASS  %s/guest kernel log clean\n", suite; pass++

@@ -6,6 +6,9 @@
 # FUZZ_SECONDS can come from the kernel command line
 # (BED_APPEND="FUZZ_SEED=7 FUZZ_SECONDS=10", or make fuzz SEED=7 SECONDS=10).
 # bed: also=debug
+# the run (30 s), everyone's exit (60 s at most), the checks after it,
+# the unloads, on a slow or loaded host
+# bed: bound=480
 setup modprobe vfio-pci
 # The stock VFIO core has a use-after-free when a container ioctl races the
 # last group leaving a container that vfio_iommu_type1 serves
