@@ -26,8 +26,9 @@ cp "$plan" "$root/bed/plan.sh"
 # Stock modules, resolved through modules.dep.
 want="vfio vfio_iommu_type1 vfio-pci-core vfio-pci mdev irqbypass
       e1000 virtio_pci 9pnet_virtio 9p"
-# modules of some kernels only (vfio_virqfd is part of vfio.ko since 6.2)
-maybe="vfio_virqfd fuse pci-pf-stub"
+# modules of some kernels only (vfio_virqfd is part of vfio.ko since 6.2;
+# iommufd on kernels built with it)
+maybe="vfio_virqfd fuse pci-pf-stub iommufd"
 declare -A have=()
 add() {
 	local rel=$1 dep

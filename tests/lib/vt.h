@@ -132,6 +132,12 @@ struct vt_dev {
  */
 int vt_dev_open(struct vt_dev *d, int cfd, int group, const char *name,
 		int type);
+/*
+ * Fill in @d's config offset and map BAR0 for its open device fd d->dfd
+ * (a device opened another way, as a VFIO cdev bound to iommufd).
+ * Returns 0 or -errno; vt_dev_close() undoes it.
+ */
+int vt_dev_regions(struct vt_dev *d);
 void vt_dev_close(struct vt_dev *d);
 
 int vt_cfg_read(struct vt_dev *d, uint32_t off, void *buf, size_t len);
@@ -218,5 +224,6 @@ extern const struct vt_case race_cases[];
 extern const struct vt_case robust_cases[];
 extern const struct vt_case hotplug_cases[];
 extern const struct vt_case fuzz_cases[];
+extern const struct vt_case iommufd_cases[];
 
 #endif
