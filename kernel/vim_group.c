@@ -466,9 +466,8 @@ static void vim_record_attach(struct device *mdev_dev,
 	}
 	mutex_unlock(&vim_global_lock);
 	if (IS_ERR(pg))
-		dev_info_ratelimited(mdev_dev, "vfio_iommu_mdev: the parent's IOMMU group %d not attached to this container (%ld)\n",
-				     pgroup ? iommu_group_id(pgroup) : -1,
-				     PTR_ERR(pg));
+		dev_info_ratelimited(mdev_dev, "vfio_iommu_mdev: the parent's IOMMU group %d not attached to this container (%pe)\n",
+				     pgroup ? iommu_group_id(pgroup) : -1, pg);
 }
 
 int vim_attach_group(void *iommu_data, struct iommu_group *group,
@@ -614,10 +613,8 @@ void vim_detach_group(void *iommu_data, struct iommu_group *group)
 		if (vg->mdev_dev) {
 			struct vim_record *rec = vim_record_find(vg->mdev_dev);
 
-			if (rec) {
+			if (rec)
 				rec->pg = NULL;
-				rec->refused = 0;
-			}
 			if (rec && vg->pg->revoked && rec->ops &&
 			    rec->ops->restore)
 				rec->ops->restore(vg->mdev_dev);

@@ -163,6 +163,29 @@ int vt_klog_count(const char *needle, const char *needle2);
 /* locked_vm of this process in KiB, or -errno. */
 long vt_locked_vm_kb(void);
 
+/* ---- iommufd and VFIO cdevs (tests/lib/ifd.c) ------------------------ */
+
+/* An iommufd (/dev/iommu) with one IOAS. */
+struct ifd {
+	int fd;
+	uint32_t ioas;
+};
+
+int ifd_open(struct ifd *f);
+/* Map @len bytes at @va to @iova (fixed, read and write); 0 or -errno. */
+int ifd_map(struct ifd *f, void *va, uint64_t iova, uint64_t len);
+int ifd_unmap(struct ifd *f, uint64_t iova, uint64_t len);
+/* /dev/vfio/devices/vfioN of the VFIO device at sysfs directory @sysdir. */
+int vt_cdev_path(const char *sysdir, char *out, size_t len);
+/* Open the cdev of @sysdir and bind it to @f: the device fd or -errno. */
+int vt_cdev_bind(const char *sysdir, struct ifd *f);
+/*
+ * PCI device @bdf on vfio-pci, its cdev bound to @f and attached to @f's
+ * IOAS, BAR0 mapped, bus master on (d->cfd and d->gfd are -1).  0, or 1
+ * with a FAIL line (a test case's return).
+ */
+int vt_pci_open_iommufd(struct vt_dev *d, const char *bdf, struct ifd *f);
+
 /* ---- QEMU's edu device ---------------------------------------------- */
 
 #define EDU_ID			0x00

@@ -20,6 +20,8 @@ t "iommufd: an mdev refuses iommufd (cdev bind, group set to an iommufd: EOPNOTS
 	/bed/vt iommufd.mdev "$EDU_SINGLE"
 t "iommufd: one group, iommufd and vfio_iommu_mdev: whoever holds it first keeps it, the other cannot open nor touch its memory (both roles)" \
 	/bed/vt iommufd.sibling "$EDU_NS_A" "$EDU_NS_B"
+t "iommufd: the vfio-pci group leaving first revokes the mdev; the group-mate then bound to iommufd gets nothing from the mdev's armed DMA" \
+	/bed/vt mdev.revoke "$EDU_NS_A" "$EDU_NS_B" iommufd
 t "iommufd: a group-mate's mdev in a second VM cannot open nor touch A's memory (containers, both roles)" \
 	/bed/vt mdev.isolation "$EDU_NS_A" "$EDU_NS_B"
 t "nothing left: no mdev, no container, every group usable by vfio-pci" \
