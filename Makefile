@@ -21,8 +21,8 @@ VT_SRCS := $(wildcard tests/lib/*.c tests/suites/*.c)
 PLANS ?= $(sort $(wildcard tests/plans/*.sh))
 
 .PHONY: all modules tests deps check check-nodeps vm unit lint demo \
-	demo-nodeps bench bench-nodeps clean debug-kernel fuzz dkms-install \
-	dkms-remove
+	demo-nodeps bench bench-nodeps clean debug-kernel iommufd-kernel fuzz \
+	dkms-install dkms-remove
 
 all: modules tests
 
@@ -58,8 +58,14 @@ check: deps
 debug-kernel:
 	@mk/debug-kernel.sh
 
+# The bed's fourth kernel: Linux 6.12 with iommufd next to the VFIO
+# container, and lockdep (build/iommufd-6.12/); make check runs the plans
+# marked "# bed: kernel=iommufd" on it.
+iommufd-kernel:
+	@mk/bed-kernel.sh iommufd
+
 # make check proves both series: the default one, then 6.12, then the
-# debug kernel.
+# debug kernel, then the iommufd kernel.
 check-nodeps: all
 	@$(MAKE) --no-print-directory modules SERIES=6.12 \
 		KVER="$$(mk/kver.sh 6.12)"

@@ -125,9 +125,10 @@ static int vim_pages_grow(struct page ***pages, unsigned long have,
 /*
  * Pin every page of @dma long-term (an IOMMU domain needs them).  The page
  * array grows with the pins (doubling from VIM_PIN_FIRST entries): a range
- * whose pin fails early costs little, whatever its size, and a large array
- * is only ever allocated for pages that really are pinned.  Charged first,
- * so RLIMIT_MEMLOCK bounds it as well.
+ * whose pin fails early costs little, whatever its size: the array is at
+ * most twice the pages pinned so far (and for a moment, while it grows,
+ * the old and the new array together).  Charged first, so RLIMIT_MEMLOCK
+ * bounds it as well, except for callers with CAP_IPC_LOCK.
  */
 int vim_dma_pin(struct vim_dma *dma)
 {

@@ -447,6 +447,29 @@ static struct vim_vgroup *vim_vgroup_find(struct vim_container *c,
 	return NULL;
 }
 
+/*
+ * Note in @mdev_dev's record how its attach ended (@pg or an ERR_PTR), for
+ * the gate; a refusal is logged with its errno (some reasons, as a
+ * mapping that cannot be pinned, log nothing of their own).
+ */
+static void vim_record_attach(struct device *mdev_dev,
+			      struct iommu_group *pgroup, struct vim_pgroup *pg)
+{
+	struct vim_record *rec;
+
+	mutex_lock(&vim_global_lock);
+	rec = vim_record_find(mdev_dev);
+	if (rec) {
+		rec->refused = PTR_ERR_OR_ZERO(pg);
+		if (!IS_ERR(pg))
+			rec->pg = pg;
+	}
+	mutex_unlock(&vim_global_lock);
+	if (IS_ERR(pg))
+		dev_info_ratelimited(mdev_dev, "vfio_iommu_mdev: the parent's IOMMU group %d not attached to this container (%pe)\n",
+				     pgroup ? iommu_group_id(pgroup) : -1, pg);
+}
+
 int vim_attach_group(void *iommu_data, struct iommu_group *group,
 		     enum vim_group_type type)
 {
@@ -493,8 +516,10 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 	 */
 	if ((type == VIM_GROUP_IOMMU || pdev) && list_empty(&c->domains)) {
 		ret = vim_dma_pin_all(c);
-		if (ret)
-			goto out_unlock;
+		if (ret) {
+			vg->pg = ERR_PTR(ret);
+			goto out_record;
+		}
 	}
 	mutex_lock(&vim_global_lock);
 	if (type == VIM_GROUP_IOMMU) {
@@ -505,18 +530,15 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 	} else if (pdev) {
 		vg->pg = vim_pgroup_get(c, pgroup, pdev, true);
 		vg->mdev_dev = get_device(dev);
-		rec = vim_record_find(dev);
-		if (rec) {
-			rec->refused = PTR_ERR_OR_ZERO(vg->pg);
-			if (!IS_ERR(vg->pg))
-				rec->pg = vg->pg;
-		}
 	}
 	mutex_unlock(&vim_global_lock);
+	if (IS_ERR(vg->pg) && list_empty(&c->domains))
+		vim_dma_unpin_all(c);
+out_record:
+	if (pdev)
+		vim_record_attach(dev, pgroup, vg->pg);
 	if (IS_ERR(vg->pg)) {
 		ret = PTR_ERR(vg->pg);
-		if (list_empty(&c->domains))
-			vim_dma_unpin_all(c);
 		goto out_unlock;
 	}
 	list_add_tail(&vg->next, &c->vgroups);

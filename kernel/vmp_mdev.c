@@ -185,10 +185,46 @@ static int vmp_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 	return ret;
 }
 
+#if IS_ENABLED(CONFIG_IOMMUFD)
+/*
+ * iommufd (VFIO_DEVICE_BIND_IOMMUFD on the device's cdev, or its group set
+ * to an iommufd instead of a container) would hand the mdev to an IOAS that
+ * nothing attaches the parent's IOMMU group to: the device's DMA would go
+ * through whatever domain the parent's group has.  Only vfio_iommu_mdev
+ * attaches that group, so the bind is refused and the core opens nothing:
+ * a failed bind is never followed by attach_ioas or unbind_iommufd.
+ */
+static int vmp_bind_iommufd(struct vfio_device *vdev, struct iommufd_ctx *ictx,
+			    u32 *out_device_id)
+{
+	dev_warn_ratelimited(vdev->dev, "vfio-mdev-pci: refused an iommufd bind: an mdev's DMA goes through its parent's IOMMU group, which only vfio_iommu_mdev attaches; open it through a VFIO container (/dev/vfio/vfio with VFIO_TYPE1v2_IOMMU; QEMU: -device vfio-pci,sysfsdev=... without iommufd=)\n");
+	return -EOPNOTSUPP;
+}
+
+static void vmp_unbind_iommufd(struct vfio_device *vdev)
+{
+}
+
+static int vmp_attach_ioas(struct vfio_device *vdev, u32 *pt_id)
+{
+	return -EOPNOTSUPP;
+}
+
+static void vmp_detach_ioas(struct vfio_device *vdev)
+{
+}
+#endif
+
 static const struct vfio_device_ops vmp_vfio_ops = {
 	.name = VMP_DRIVER_NAME,
 	.init = vmp_init_dev,
 	.release = vmp_release_dev,
+#if IS_ENABLED(CONFIG_IOMMUFD)
+	.bind_iommufd = vmp_bind_iommufd,
+	.unbind_iommufd = vmp_unbind_iommufd,
+	.attach_ioas = vmp_attach_ioas,
+	.detach_ioas = vmp_detach_ioas,
+#endif
 	.open_device = vmp_open_device,
 	.close_device = vmp_close_device,
 	.ioctl = vmp_ioctl,

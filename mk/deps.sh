@@ -1,9 +1,9 @@
 #!/bin/sh
 # Install from Debian's registry everything the build, the tests, the demo,
-# the linters and the debug kernel (mk/debug-kernel.sh) need.  Idempotent:
+# the linters and the bed's kernels (mk/bed-kernel.sh) need.  Idempotent:
 # silent when all is there.
 pkgs="gcc make libc6-dev kmod cpio gzip xz-utils busybox-static
-      linux-image-amd64 linux-headers-amd64 linux-source-6.1
+      linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       qemu-system-x86 sparse mdevctl pciutils
       flex bison bc libelf-dev patch dkms openssl"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # check.sh PLAN...: host unit tests, then the VM suites on Debian's 6.1 and
-# 6.12 kernels and on the debug kernel (DEBUG_PLANS); one closing total.
+# 6.12 kernels, on the debug kernel (DEBUG_PLANS) and on the iommufd
+# kernel; one closing total.
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/build/logs"
 start=$(date +%s)
@@ -37,49 +38,63 @@ for series in default 6.12; do
 	[ -n "$vp" ] || { vp=0 vf=1; }
 	tp=$((tp + vp)) tf=$((tf + vf))
 done
-# Third: the debug kernel (lockdep, KASAN, full preemption), built once by
-# mk/debug-kernel.sh and cached; our modules built against its tree; then
-# DEBUG_PLANS (default: the plans that declare "# bed: also=debug",
-# "# bed: kernel=debug" or "# bed: expect=...", else the stock plan).  A
-# build failure is a FAIL.
-debug_series() {
-	local krel d=$top/build/debug-6.1 plans p
-	if ! krel=$("$top/mk/debug-kernel.sh" 2> "$top/build/logs/debug-kernel.err") ||
+# Then the bed's own kernels, each built once by mk/bed-kernel.sh PROFILE
+# and cached, our modules built against its tree:
+# - debug (Linux 6.1 with lockdep, KASAN, full preemption): DEBUG_PLANS
+#   (default: the plans that declare "# bed: also=debug", "# bed:
+#   kernel=debug" or "# bed: expect=...", else the stock plan);
+# - iommufd (Linux 6.12 with iommufd next to the VFIO container, lockdep):
+#   the plans that declare "# bed: kernel=iommufd".
+# A build failure is a FAIL.
+bed_series() {
+	local profile=$1 plans=$2 krel d
+	shift 2
+	if ! krel=$("$top/mk/bed-kernel.sh" "$profile" \
+			2> "$top/build/logs/$profile-kernel.err") ||
 	   [ -z "$krel" ]; then
-		echo "FAIL  vm-debug/build the debug kernel (mk/debug-kernel.sh)"
-		tail -n 15 "$top/build/logs/debug-kernel.err" | sed 's/^/      /'
+		echo "FAIL  vm-$profile/build the $profile kernel (mk/bed-kernel.sh $profile)"
+		tail -n 15 "$top/build/logs/$profile-kernel.err" | sed 's/^/      /'
 		echo "0 passed, 1 failed"
 		return
 	fi
 	krel=$(echo "$krel" | tail -n 1)
+	d=$top/build/$profile-$(sed -n 's/^series=//p' "$top/mk/kernels/$profile.sh")
 	if ! make -s -C "$top" modules KDIR="$d/linux" MODDIR="build/mod-$krel" \
-		> "$top/build/logs/debug-modules.log" 2>&1; then
-		echo "FAIL  vm-debug/build kernel/ and tests/kmod/ against $krel"
-		tail -n 15 "$top/build/logs/debug-modules.log" | sed 's/^/      /'
+		> "$top/build/logs/$profile-modules.log" 2>&1; then
+		echo "FAIL  vm-$profile/build kernel/ and tests/kmod/ against $krel"
+		tail -n 15 "$top/build/logs/$profile-modules.log" | sed 's/^/      /'
 		echo "0 passed, 1 failed"
 		return
 	fi
-	plans=${DEBUG_PLANS:-}
-	if [ -z "$plans" ]; then
-		for p in "$top"/tests/plans/*.sh; do
-			grep -qE '^# bed: (also=debug|kernel=debug|expect=)' "$p" &&
-				plans="$plans $p"
-		done
-		[ -n "$plans" ] || plans=$top/tests/plans/stock.sh
-	fi
 	# shellcheck disable=SC2086 # a list of plans
-	KVER=$krel BED_KERNEL=debug BED_SUFFIX=-debug \
-		BED_KIMAGE=$d/bzImage BED_MODROOT=$d/modroot \
-		BED_MODROOT_PATCHED=$d/modroot-patched \
-		BED_BOUND=${DEBUG_BOUND:-1800} \
-		BED_APPEND="${BED_APPEND:-} BED_TIMEOUT=${DEBUG_CASE_TIMEOUT:-900} RACE_SECONDS=${DEBUG_RACE_SECONDS:-60}" \
+	env KVER="$krel" BED_KERNEL="$profile" BED_SUFFIX="-$profile" \
+		BED_KIMAGE="$d/bzImage" BED_MODROOT="$d/modroot" \
+		BED_MODROOT_PATCHED="$d/modroot-patched" "$@" \
 		"$top/tests/run-vm.sh" $plans
 }
-v=$(debug_series)
-echo "$v" | sed '$d'
-read -r vp vf <<<"$(sum "$v")"
-[ -n "$vp" ] || { vp=0 vf=1; }
-tp=$((tp + vp)) tf=$((tf + vf))
+plans_with() {
+	local p plans=
+	for p in "$top"/tests/plans/*.sh; do
+		grep -qE "^# bed: ($1)" "$p" && plans="$plans $p"
+	done
+	echo "$plans"
+}
+debug_plans=${DEBUG_PLANS:-$(plans_with 'also=debug|kernel=debug|expect=')}
+[ -n "$debug_plans" ] || debug_plans=$top/tests/plans/stock.sh
+for series in debug iommufd; do
+	if [ "$series" = debug ]; then
+		v=$(bed_series debug "$debug_plans" \
+			BED_BOUND="${DEBUG_BOUND:-1800}" \
+			BED_APPEND="${BED_APPEND:-} BED_TIMEOUT=${DEBUG_CASE_TIMEOUT:-900} RACE_SECONDS=${DEBUG_RACE_SECONDS:-60}")
+	else
+		v=$(bed_series iommufd "$(plans_with 'kernel=iommufd')" \
+			BED_BOUND=600)
+	fi
+	echo "$v" | sed '$d'
+	read -r vp vf <<<"$(sum "$v")"
+	[ -n "$vp" ] || { vp=0 vf=1; }
+	tp=$((tp + vp)) tf=$((tf + vf))
+done
 echo "(make check took $(($(date +%s) - start)) s)"
 echo "$tp passed, $tf failed"
 [ "$tf" = 0 ] && [ -n "$up" ]

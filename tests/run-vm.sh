@@ -8,6 +8,7 @@
 # A plan may carry directives, read here on the host, one per line:
 #   # bed: kernel=debug    run only on the debug kernel (BED_KERNEL=debug,
 #                          set by tests/check.sh with BED_KIMAGE/BED_MODROOT)
+#   # bed: kernel=iommufd  run only on the iommufd kernel (BED_KERNEL=iommufd)
 #   # bed: modroot=patched boot with the stock modules of BED_MODROOT_PATCHED
 #                          (vfio.ko with docs/upstream/0001-*.patch)
 #   # bed: expect=KASAN use-after-free
@@ -43,11 +44,11 @@ for plan in "$@"; do
 	expect=$(directive "$plan" expect)
 	modroot=${BED_MODROOT:-}
 	append=${BED_APPEND:-}
-	if [ "$(directive "$plan" kernel)" = debug ] || [ -n "$expect" ]; then
-		if [ "${BED_KERNEL:-}" != debug ]; then
-			echo "      ($name: a debug-kernel plan, run by make check's debug series)"
-			continue
-		fi
+	pkernel=$(directive "$plan" kernel)
+	[ -n "$expect" ] && pkernel=debug
+	if [ -n "$pkernel" ] && [ "${BED_KERNEL:-}" != "$pkernel" ]; then
+		echo "      ($name: a $pkernel-kernel plan, run by make check's $pkernel series)"
+		continue
 	fi
 	qemu_args="${BED_QEMU_ARGS:-} $(directive "$plan" devices)"
 	case $(directive "$plan" hotplug) in

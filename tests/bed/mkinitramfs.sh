@@ -24,10 +24,11 @@ cp "$here/lib.sh" "$here/cases.sh" "$here/bed.conf" "$root/bed/"
 cp "$plan" "$root/bed/plan.sh"
 
 # Stock modules, resolved through modules.dep.
-want="vfio vfio_iommu_type1 vfio-pci-core vfio-pci mdev irqbypass
-      e1000 virtio_pci 9pnet_virtio 9p"
-# modules of some kernels only (vfio_virqfd is part of vfio.ko since 6.2)
-maybe="vfio_virqfd fuse pci-pf-stub"
+want="vfio vfio_iommu_type1 vfio-pci-core vfio-pci mdev irqbypass virtio_pci"
+# modules of some kernels only (vfio_virqfd is part of vfio.ko since 6.2;
+# iommufd on kernels built with it; the bed's iommufd kernel has no
+# networking, so no e1000 and no 9p: its plan needs neither)
+maybe="vfio_virqfd fuse pci-pf-stub iommufd e1000 9pnet_virtio 9p"
 declare -A have=()
 add() {
 	local rel=$1 dep

@@ -366,8 +366,6 @@ int vt_unmap(int cfd, uint64_t iova, uint64_t size, uint32_t flags,
 int vt_dev_open(struct vt_dev *d, int cfd, int group, const char *name,
 		int type)
 {
-	struct vfio_region_info ri = { .argsz = sizeof(ri) };
-	void *p;
 	int r;
 
 	memset(d, 0, sizeof(*d));
@@ -398,35 +396,38 @@ int vt_dev_open(struct vt_dev *d, int cfd, int group, const char *name,
 		r = d->dfd;
 		goto err;
 	}
-	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	if (ioctl(d->dfd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
-		r = -errno;
+	r = vt_dev_regions(d);
+	if (r)
 		goto err;
-	}
-	d->cfg_off = ri.offset;
-	memset(&ri, 0, sizeof(ri));
-	ri.argsz = sizeof(ri);
-	ri.index = VFIO_PCI_BAR0_REGION_INDEX;
-	if (ioctl(d->dfd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
-		r = -errno;
-		goto err;
-	}
-	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP)) {
-		r = -ENOTSUP;
-		goto err;
-	}
-	p = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, d->dfd,
-		 ri.offset);
-	if (p == MAP_FAILED) {
-		r = -errno;
-		goto err;
-	}
-	d->bar0 = p;
-	d->bar0_size = ri.size;
 	return 0;
 err:
 	vt_dev_close(d);
 	return r;
+}
+
+int vt_dev_regions(struct vt_dev *d)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	void *p;
+
+	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(d->dfd, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return -errno;
+	d->cfg_off = ri.offset;
+	memset(&ri, 0, sizeof(ri));
+	ri.argsz = sizeof(ri);
+	ri.index = VFIO_PCI_BAR0_REGION_INDEX;
+	if (ioctl(d->dfd, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return -errno;
+	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP))
+		return -ENOTSUP;
+	p = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, d->dfd,
+		 ri.offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	d->bar0 = p;
+	d->bar0_size = ri.size;
+	return 0;
 }
 
 void vt_dev_close(struct vt_dev *d)

@@ -132,6 +132,12 @@ struct vt_dev {
  */
 int vt_dev_open(struct vt_dev *d, int cfd, int group, const char *name,
 		int type);
+/*
+ * Fill in @d's config offset and map BAR0 for its open device fd d->dfd
+ * (a device opened another way, as a VFIO cdev bound to iommufd).
+ * Returns 0 or -errno; vt_dev_close() undoes it.
+ */
+int vt_dev_regions(struct vt_dev *d);
 void vt_dev_close(struct vt_dev *d);
 
 int vt_cfg_read(struct vt_dev *d, uint32_t off, void *buf, size_t len);
@@ -156,6 +162,29 @@ int vt_klog_contains(const char *needle, const char *needle2);
 int vt_klog_count(const char *needle, const char *needle2);
 /* locked_vm of this process in KiB, or -errno. */
 long vt_locked_vm_kb(void);
+
+/* ---- iommufd and VFIO cdevs (tests/lib/ifd.c) ------------------------ */
+
+/* An iommufd (/dev/iommu) with one IOAS. */
+struct ifd {
+	int fd;
+	uint32_t ioas;
+};
+
+int ifd_open(struct ifd *f);
+/* Map @len bytes at @va to @iova (fixed, read and write); 0 or -errno. */
+int ifd_map(struct ifd *f, void *va, uint64_t iova, uint64_t len);
+int ifd_unmap(struct ifd *f, uint64_t iova, uint64_t len);
+/* /dev/vfio/devices/vfioN of the VFIO device at sysfs directory @sysdir. */
+int vt_cdev_path(const char *sysdir, char *out, size_t len);
+/* Open the cdev of @sysdir and bind it to @f: the device fd or -errno. */
+int vt_cdev_bind(const char *sysdir, struct ifd *f);
+/*
+ * PCI device @bdf on vfio-pci, its cdev bound to @f and attached to @f's
+ * IOAS, BAR0 mapped, bus master on (d->cfd and d->gfd are -1).  0, or 1
+ * with a FAIL line (a test case's return).
+ */
+int vt_pci_open_iommufd(struct vt_dev *d, const char *bdf, struct ifd *f);
 
 /* ---- QEMU's edu device ---------------------------------------------- */
 
@@ -218,5 +247,6 @@ extern const struct vt_case race_cases[];
 extern const struct vt_case robust_cases[];
 extern const struct vt_case hotplug_cases[];
 extern const struct vt_case fuzz_cases[];
+extern const struct vt_case iommufd_cases[];
 
 #endif

@@ -16,6 +16,7 @@ static const struct {
 	{ "robust", robust_cases },
 	{ "hotplug", hotplug_cases },
 	{ "fuzz", fuzz_cases },
+	{ "iommufd", iommufd_cases },
 };
 
 int main(int argc, char **argv)

@@ -837,12 +837,47 @@ static int bar_ioeventfd(struct vt_dev *d, uint32_t off, uint32_t val)
 }
 
 /*
+ * The physical group's DMA ownership went with the revoke: vfio-pci device
+ * @bdf binds to an iommufd, a victim page at 0x700000 in its IOAS.  The
+ * revoked mdev's ioeventfd @efd (armed for a DMA to 0x700000) fires: the
+ * victim page stays zero.
+ */
+static int revoked_vs_iommufd(const char *bdf, int efd)
+{
+	uint8_t *victim = vt_alloc(PG);
+	uint64_t one = 1;
+	struct vt_dev s;
+	struct ifd f;
+	int i;
+
+	VT_ASSERT(victim, "alloc");
+	VT_OK(ifd_open(&f));
+	if (vt_pci_open_iommufd(&s, bdf, &f))
+		return 1;
+	VT_OK(ifd_map(&f, victim, 0x700000, PG));
+	VT_ASSERT(write(efd, &one, 8) == 8, "eventfd write");
+	usleep(300000);
+	for (i = 0; i < PG; i++)
+		VT_ASSERT(!victim[i], "the revoked mdev's DMA wrote byte %d of the iommufd user's page",
+			  i);
+	VT_NOTE("the group-mate bound to iommufd after the revoke: the mdev's armed DMA wrote nothing to its page");
+	VT_OK(ifd_unmap(&f, 0x700000, PG));
+	vt_dev_close(&s);
+	close(f.fd);
+	vt_free(victim, PG);
+	return 0;
+}
+
+/*
  * mdev.revoke PCI MDEV: the vfio-pci group leaves its container before
  * the mdev that shares its physical group: the mdev is revoked.  Then the
  * device is unreachable: ops fail with ENODEV, BAR0 mapped before faults
  * (SIGBUS), an ioeventfd armed before (a DMA start to RAM) writes nothing,
  * the physical device has bus mastering and memory decode off; once
- * closed, the mdev opens and works again.
+ * closed, the mdev opens and works again.  With "iommufd" (a kernel with
+ * iommufd), the group-mate then binds to an iommufd whose IOAS holds a
+ * victim page at the IOVA the armed ioeventfd's DMA writes to: the revoked
+ * mdev's user fires it, and the victim page stays zero.
  */
 static int t_revoke(int argc, char **argv)
 {
@@ -853,7 +888,8 @@ static int t_revoke(int argc, char **argv)
 	uint16_t cmd = 0;
 	int cfd, efd, i, pc;
 
-	VT_ASSERT(argc == 3 && buf && src, "usage / alloc");
+	VT_ASSERT((argc == 3 || (argc == 4 && !strcmp(argv[3], "iommufd"))) &&
+		  buf && src, "usage: PCI MDEV [iommufd] / alloc");
 	vt_mdev_remove_all();
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
@@ -901,6 +937,8 @@ static int t_revoke(int argc, char **argv)
 		  "bus mastering back on (%#x)", pc);
 	VT_NOTE("revoked: ENODEV, BAR0 faults, ioeventfd wrote nothing, COMMAND %#x",
 		pc);
+	if (argc == 4 && revoked_vs_iommufd(argv[1], efd))
+		return 1;
 	close(efd);
 	vt_dev_close(&m);
 	close(cfd);
@@ -1166,7 +1204,7 @@ const struct vt_case mdev_cases[] = {
 	{ "mixed_two", t_mixed_two, "PCI_BDF MDEV_BDF" },
 	{ "kdrv", t_kdrv, "EDU_BDF NIC_BDF" },
 	{ "host_open", t_host_open, "BDF" },
-	{ "revoke", t_revoke, "PCI_BDF MDEV_BDF" },
+	{ "revoke", t_revoke, "PCI_BDF MDEV_BDF [iommufd]" },
 	{ "gone_open", t_gone_open, "BDF unbind|remove|mdev" },
 	{ "rmmod_open", t_rmmod_open, "BDF" },
 	{ "refuse", t_refuse, "BRIDGE_BDF" },

@@ -1,0 +1,162 @@
+#!/bin/bash
+# bed-kernel.sh PROFILE: build, once, a small kernel for the test bed from
+# Debian's linux-source-SERIES tarball: tinyconfig plus what the bed needs,
+# CONFIG_VFIO* as modules, and what the profile mk/kernels/PROFILE.sh adds
+# (debug: 6.1 with lockdep and KASAN; iommufd: 6.12 with iommufd).
+#
+# Everything lands in build/PROFILE-SERIES/:
+#   linux/              the kernel tree, usable as KDIR for out-of-tree modules
+#   bzImage             the kernel image
+#   modroot/            lib/modules/KREL: the stock modules (depmod'ed)
+#   modroot-patched/    (profile with patched=yes) the same, with vfio.ko
+#                       rebuilt from drivers/vfio with
+#                       docs/upstream/0001-*.patch applied (bzImage shared:
+#                       CONFIG_VFIO=m)
+#   krel                the kernel release
+# The build noise goes to build/logs/PROFILE-kernel.log.  The last line on
+# stdout is the kernel release (KREL).  A second run with unchanged inputs
+# (this script, the profile, the patch, the tarball) does nothing; a
+# changed input rebuilds incrementally.
+set -eo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+self=$top/mk/bed-kernel.sh
+profile=${1:?usage: bed-kernel.sh PROFILE (mk/kernels/PROFILE.sh)}
+pfile=$top/mk/kernels/$profile.sh
+[ -f "$pfile" ] || { echo "bed-kernel: no profile $pfile" >&2; exit 1; }
+# series localversion title patched want_y want_m want_n
+. "$pfile"
+cd "$top"
+out=$top/build/$profile-$series
+tree=$out/linux
+log=$top/build/logs/$profile-kernel.log
+patchf=$top/docs/upstream/0001-vfio-container-hold-group_lock-across-backend-ioctl.patch
+mkdir -p "$out" "$top/build/logs"
+
+die() {
+	echo "$profile-kernel: $*" >&2
+	[ -f "$log" ] && tail -n 30 "$log" | sed 's/^/  | /' >&2
+	exit 1
+}
+
+tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
+[ -n "$tarball" ] || die "no /usr/src/linux-source-$series.tar.*: run 'make deps'"
+
+# One build at a time (make check and make debug-kernel may overlap).
+exec 9> "$out/.lock"
+flock 9
+
+tar_id=$(stat -c '%n %s %Y' "$tarball")
+k_stamp=$(echo "$tar_id" | cat - "$self" "$pfile" | sha256sum | cut -d' ' -f1)
+p_stamp=$(echo "$k_stamp" | cat - "$patchf" | sha256sum | cut -d' ' -f1)
+
+kernel_done() {
+	local krel
+	krel=$(cat "$out/krel" 2>/dev/null) || return 1
+	[ "$(cat "$out/stamp.kernel" 2>/dev/null)" = "$k_stamp" ] &&
+	[ -f "$out/bzImage" ] && [ -f "$tree/Module.symvers" ] &&
+	[ -f "$out/modroot/lib/modules/$krel/modules.dep" ]
+}
+patched_done() {
+	[ "$patched" = no ] ||
+	[ "$(cat "$out/stamp.patched" 2>/dev/null)" = "$p_stamp" ] &&
+	[ -f "$out/modroot-patched/lib/modules/$(cat "$out/krel")/modules.dep" ]
+}
+if kernel_done && patched_done; then
+	cat "$out/krel"
+	exit 0
+fi
+
+# want_y, want_m, want_n (the profile): what the bed needs on top of
+# tinyconfig: y, m, or n (off).
+mk() { nice make -C "$tree" "$@" >> "$log" 2>&1; }
+cfg() { "$tree/scripts/config" --file "$tree/.config" "$@"; }
+start=$(date +%s)
+: > "$log"
+
+build_kernel() {
+	echo "$profile-kernel: building $title in build/$profile-$series" \
+	     "(first build: 5 to 15 minutes on 2 cores; log: build/logs/$profile-kernel.log)" >&2
+
+	if [ "$(cat "$out/stamp.tar" 2>/dev/null)" != "$tar_id" ] ||
+	   [ ! -f "$tree/Makefile" ]; then
+		rm -rf "$tree" "$out/stamp.tar"
+		mkdir -p "$tree"
+		tar -xf "$tarball" -C "$tree" --strip-components=1 >> "$log" 2>&1 ||
+			die "extracting $tarball failed"
+		echo "$tar_id" > "$out/stamp.tar"
+	fi
+	rm -f "$out/stamp.kernel" "$out/stamp.patched"
+
+	# An unchanged configuration keeps its .config timestamp, so a rebuild
+	# after a change of this script stays incremental.
+	[ -f "$tree/.config" ] && cp "$tree/.config" "$out/config.prev"
+	mk tinyconfig || die "make tinyconfig failed"
+	for o in $want_y; do cfg --enable "$o"; done
+	for o in $want_m; do cfg --module "$o"; done
+	for o in $want_n; do cfg --disable "$o"; done
+	cfg --set-str LOCALVERSION "$localversion"
+	mk olddefconfig || die "make olddefconfig failed"
+	# olddefconfig silently drops what a dependency refuses: fail loudly.
+	dropped=
+	for o in $want_y; do
+		grep -qx "CONFIG_$o=y" "$tree/.config" || dropped="$dropped $o=y"
+	done
+	for o in $want_m; do
+		grep -qx "CONFIG_$o=m" "$tree/.config" || dropped="$dropped $o=m"
+	done
+	for o in $want_n; do
+		grep -q "^CONFIG_$o=" "$tree/.config" && dropped="$dropped $o=n"
+	done
+	[ -z "$dropped" ] ||
+		die "olddefconfig did not keep:$dropped (see $tree/.config)"
+	if [ -f "$out/config.prev" ] && cmp -s "$out/config.prev" "$tree/.config"; then
+		# same configuration: restore the old file's timestamp too
+		cp -p "$out/config.prev" "$tree/.config"
+	fi
+	rm -f "$out/config.prev"
+
+	mk -j"$(nproc)" bzImage modules || die "make bzImage modules failed"
+	krel=$(make -s -C "$tree" kernelrelease 2>>"$log")
+	[ -n "$krel" ] || die "no kernel release"
+	cp "$tree/arch/x86/boot/bzImage" "$out/bzImage"
+
+	rm -rf "$out/modroot"
+	mk INSTALL_MOD_PATH="$out/modroot" INSTALL_MOD_STRIP=1 DEPMOD=/bin/true \
+		modules_install || die "make modules_install failed"
+	rm -f "$out/modroot/lib/modules/$krel/build" "$out/modroot/lib/modules/$krel/source"
+	depmod -b "$out/modroot" "$krel" || die "depmod of modroot failed"
+	echo "$krel" > "$out/krel"
+	echo "$k_stamp" > "$out/stamp.kernel"
+}
+kernel_done || build_kernel
+krel=$(cat "$out/krel")
+
+if [ "$patched" = no ]; then
+	echo "$profile-kernel: $krel ready in $(($(date +%s) - start)) s" >&2
+	echo "$krel"
+	exit 0
+fi
+rm -f "$out/stamp.patched"
+# The patched vfio.ko: drivers/vfio's vfio.ko sources, patched, built as
+# an external module against the same tree (same vermagic, same config).
+pdir=$out/vfio-patched
+rm -rf "$pdir"
+mkdir -p "$pdir/drivers/vfio"
+cp "$tree"/drivers/vfio/{vfio_main.c,container.c,iova_bitmap.c,vfio.h} \
+	"$pdir/drivers/vfio/"
+patch -p1 -d "$pdir" < "$patchf" >> "$log" 2>&1 || die "the patch does not apply"
+printf 'obj-m := vfio.o\nvfio-y := vfio_main.o iova_bitmap.o container.o\n' \
+	> "$pdir/drivers/vfio/Kbuild"
+grep -q '^vfio-y += vfio_main.o' "$tree/drivers/vfio/Makefile" ||
+	die "drivers/vfio/Makefile changed: check the object list of vfio.ko"
+mk M="$pdir/drivers/vfio" modules || die "building the patched vfio.ko failed"
+rm -rf "$out/modroot-patched"
+cp -a "$out/modroot" "$out/modroot-patched"
+strip --strip-debug "$pdir/drivers/vfio/vfio.ko"
+cp "$pdir/drivers/vfio/vfio.ko" \
+	"$out/modroot-patched/lib/modules/$krel/kernel/drivers/vfio/vfio.ko"
+depmod -b "$out/modroot-patched" "$krel" || die "depmod of modroot-patched failed"
+echo "$p_stamp" > "$out/stamp.patched"
+
+echo "$profile-kernel: $krel ready in $(($(date +%s) - start)) s" >&2
+echo "$krel"
