@@ -1,8 +1,6 @@
 # Plan "e2e": Debian's own QEMU 7.2 and mdevctl, unmodified, run in the
 # guest from the host's root file system (9p, read-only) against our modules.
-# Not on the debug kernel: the paths QEMU takes through our modules (device
-# open, regions, mmap, MSI-X, reset, close) are the mdev plan's, which runs
-# there; nested TCG under KASAN cost 160 s of make check for them.
+# bed: also=debug
 BED_TIMEOUT=300
 # As on a real host: type1 is loaded, ours registers after it.
 setup modprobe vfio-pci
