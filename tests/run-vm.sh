@@ -47,7 +47,7 @@ for plan in "$@"; do
 	pkernel=$(directive "$plan" kernel)
 	[ -n "$expect" ] && pkernel=debug
 	if [ -n "$pkernel" ] && [ "${BED_KERNEL:-}" != "$pkernel" ]; then
-		echo "      ($name: a $pkernel-kernel plan, run by make check's $pkernel series)"
+		echo "      ($name: for the $pkernel kernel only, run by make check's $pkernel series)"
 		continue
 	fi
 	qemu_args="${BED_QEMU_ARGS:-} $(directive "$plan" devices)"
