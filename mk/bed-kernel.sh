@@ -23,7 +23,8 @@ self=$top/mk/bed-kernel.sh
 profile=${1:?usage: bed-kernel.sh PROFILE (mk/kernels/PROFILE.sh)}
 pfile=$top/mk/kernels/$profile.sh
 [ -f "$pfile" ] || { echo "bed-kernel: no profile $pfile" >&2; exit 1; }
-# series localversion title patched want_y want_m want_n
+# series localversion title patched, and want_y want_m want_n: what the
+# profile adds to the bed's own needs (bed_y bed_m bed_n below)
 . "$pfile"
 cd "$top"
 out=$top/build/$profile-$series
@@ -57,17 +58,36 @@ kernel_done() {
 	[ -f "$out/modroot/lib/modules/$krel/modules.dep" ]
 }
 patched_done() {
-	[ "$patched" = no ] ||
-	[ "$(cat "$out/stamp.patched" 2>/dev/null)" = "$p_stamp" ] &&
-	[ -f "$out/modroot-patched/lib/modules/$(cat "$out/krel")/modules.dep" ]
+	[ "$patched" = no ] || {
+		[ "$(cat "$out/stamp.patched" 2>/dev/null)" = "$p_stamp" ] &&
+		[ -f "$out/modroot-patched/lib/modules/$(cat "$out/krel")/modules.dep" ]
+	}
 }
 if kernel_done && patched_done; then
 	cat "$out/krel"
 	exit 0
 fi
 
-# want_y, want_m, want_n (the profile): what the bed needs on top of
-# tinyconfig: y, m, or n (off).
+# What every bed kernel needs on top of tinyconfig (y, m, or n: off):
+# PCI/MSI, intel-iommu with interrupt remapping, the initramfs and the
+# busybox userland, the VFIO stack as modules, Tasks RCU (vfio_iommu_mdev
+# needs it), lockdep and the hang detectors.  The profile adds want_y,
+# want_m, want_n.
+bed_y="64BIT SMP PCI PCI_MSI PCI_QUIRKS PCIEPORTBUS HOTPLUG_PCI
+	HOTPLUG_PCI_PCIE PCIEAER TTY SERIAL_8250 SERIAL_8250_CONSOLE PRINTK BUG
+	KALLSYMS BLK_DEV_INITRD RD_GZIP DEVTMPFS TMPFS PROC_FS PROC_SYSCTL SYSFS
+	BINFMT_ELF BINFMT_SCRIPT MODULES MODULE_UNLOAD IOMMU_SUPPORT INTEL_IOMMU
+	IRQ_REMAP X86_X2APIC ACPI EVENTFD SHMEM FUTEX EPOLL SIGNALFD TIMERFD AIO
+	FILE_LOCKING MULTIUSER POSIX_TIMERS VIRTIO_MENU SLUB
+	RCU_EXPERT FORCE_TASKS_RCU TASKS_RCU
+	DEBUG_KERNEL DEBUG_BUGVERBOSE STACKTRACE PROVE_LOCKING DEBUG_ATOMIC_SLEEP
+	DEBUG_LIST DETECT_HUNG_TASK SOFTLOCKUP_DETECTOR UNWINDER_ORC PRINTK_TIME"
+bed_m="VFIO VFIO_PCI VFIO_PCI_CORE VFIO_MDEV VFIO_IOMMU_TYPE1 VIRTIO_PCI"
+bed_n="MODULE_SIG MODULE_COMPRESS_GZIP MODULE_COMPRESS_XZ MODULE_COMPRESS_ZSTD
+	VFIO_NOIOMMU LOCALVERSION_AUTO DEBUG_INFO
+	DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT DEBUG_INFO_DWARF4 DEBUG_INFO_DWARF5
+	WERROR UNWINDER_GUESS"
+want_y="$bed_y $want_y" want_m="$bed_m $want_m" want_n="$bed_n $want_n"
 mk() { nice make -C "$tree" "$@" >> "$log" 2>&1; }
 cfg() { "$tree/scripts/config" --file "$tree/.config" "$@"; }
 start=$(date +%s)
