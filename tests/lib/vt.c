@@ -405,6 +405,29 @@ err:
 	return r;
 }
 
+int vt_dma_check(struct vt_dev *d, uint64_t iova, uint32_t seed)
+{
+	enum { VT_PG = 4096, VT_DMA_LEN = 2048 };
+	uint8_t *src = vt_alloc(VT_PG), *dst = vt_alloc(VT_PG);
+	uint64_t n = 0;
+	int i;
+
+	VT_ASSERT(src && dst, "alloc");
+	vt_fill(src, VT_DMA_LEN, seed);
+	VT_OK(vt_map(d->cfd, src, iova, VT_PG));
+	VT_OK(vt_map(d->cfd, dst, iova + VT_PG, VT_PG));
+	VT_OK(edu_roundtrip(d, iova, iova + VT_PG, VT_DMA_LEN));
+	VT_ASSERT(memcmp(src, dst, VT_DMA_LEN) == 0, "bytes differ (iova %#llx)",
+		  (unsigned long long)iova);
+	for (i = VT_DMA_LEN; i < VT_PG; i++)
+		VT_ASSERT(dst[i] == 0, "byte %d past the transfer written", i);
+	VT_OK(vt_unmap(d->cfd, iova, 2 * VT_PG, 0, &n));
+	VT_ASSERT(n == 2 * VT_PG, "unmapped %llu", (unsigned long long)n);
+	vt_free(src, VT_PG);
+	vt_free(dst, VT_PG);
+	return 0;
+}
+
 int vt_dev_regions(struct vt_dev *d)
 {
 	struct vfio_region_info ri = { .argsz = sizeof(ri) };

@@ -140,6 +140,12 @@ int vt_dev_open(struct vt_dev *d, int cfd, int group, const char *name,
 int vt_dev_regions(struct vt_dev *d);
 void vt_dev_close(struct vt_dev *d);
 
+/*
+ * Map two fresh pages at @iova and @iova + 4 KiB in @d's container, copy
+ * 2 KiB RAM -> edu -> RAM, compare (nothing past the transfer written),
+ * unmap.  The bytes went through the IOMMU.  0, or 1 with a FAIL line.
+ */
+int vt_dma_check(struct vt_dev *d, uint64_t iova, uint32_t seed);
 int vt_cfg_read(struct vt_dev *d, uint32_t off, void *buf, size_t len);
 int vt_cfg_write(struct vt_dev *d, uint32_t off, const void *buf,
 		 size_t len);

@@ -42,23 +42,6 @@ static int ifd_dma_check(struct vt_dev *d, struct ifd *f, uint64_t iova,
 	return 0;
 }
 
-/* The same through @d's VFIO container. */
-static int cont_dma_check(struct vt_dev *d, uint64_t iova, uint32_t seed)
-{
-	uint8_t *src = vt_alloc(PG), *dst = vt_alloc(PG);
-
-	VT_ASSERT(src && dst, "alloc");
-	vt_fill(src, LEN, seed);
-	VT_OK(vt_map(d->cfd, src, iova, PG));
-	VT_OK(vt_map(d->cfd, dst, iova + PG, PG));
-	VT_OK(edu_roundtrip(d, iova, iova + PG, LEN));
-	VT_ASSERT(!memcmp(src, dst, LEN), "bytes differ through the container");
-	VT_OK(vt_unmap(d->cfd, iova, 2 * PG, 0, NULL));
-	vt_free(src, PG);
-	vt_free(dst, PG);
-	return 0;
-}
-
 /* Every pin of the case released (iommufd unpins as its objects go). */
 static int pins_back(long long pins0)
 {
@@ -144,7 +127,7 @@ static int t_mdev(int argc, char **argv)
 	VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_A), UUID_A,
 			  VFIO_TYPE1v2_IOMMU));
 	VT_OK(vt_enable_bus_master(&d));
-	if (cont_dma_check(&d, 0x100000, 0x1fd))
+	if (vt_dma_check(&d, 0x100000, 0x1fd))
 		return 1;
 	vt_dev_close(&d);
 	VT_OK(vt_mdev_remove(UUID_A));
@@ -231,7 +214,7 @@ static int t_sibling(int argc, char **argv)
 		close(r);
 	VT_ERRNO(r, EPERM);
 	close(g.fd);
-	if (untouched(secret, want, clean) || cont_dma_check(&a, 0x400000, 0x92))
+	if (untouched(secret, want, clean) || vt_dma_check(&a, 0x400000, 0x92))
 		return 1;
 	VT_NOTE("vfio_iommu_mdev holds the group: the sibling's iommufd bind refused; the holder's memory untouched, its DMA works");
 	VT_OK(vt_unmap(a.cfd, 0x100000, 2 * PG, 0, NULL));

@@ -55,38 +55,12 @@ static int open_pci(struct vt_dev *d, int cfd, const char *bdf)
 	return 0;
 }
 
-/*
- * Map two fresh buffers at @iova and @iova + PG in @d's container, run
- * RAM -> edu -> RAM, compare, unmap.  The bytes went through the IOMMU.
- */
-static int dma_check(struct vt_dev *d, uint64_t iova, uint32_t seed)
-{
-	uint8_t *src = vt_alloc(PG), *dst = vt_alloc(PG);
-	uint64_t n;
-	int i;
-
-	VT_ASSERT(src && dst, "alloc");
-	vt_fill(src, LEN, seed);
-	VT_OK(vt_map(d->cfd, src, iova, PG));
-	VT_OK(vt_map(d->cfd, dst, iova + PG, PG));
-	VT_OK(edu_roundtrip(d, iova, iova + PG, LEN));
-	VT_ASSERT(memcmp(src, dst, LEN) == 0, "bytes differ (iova %#llx)",
-		  (unsigned long long)iova);
-	for (i = LEN; i < PG; i++)
-		VT_ASSERT(dst[i] == 0, "byte %d past the transfer written", i);
-	VT_OK(vt_unmap(d->cfd, iova, 2 * PG, 0, &n));
-	VT_ASSERT(n == 2 * PG, "unmapped %llu", (unsigned long long)n);
-	vt_free(src, PG);
-	vt_free(dst, PG);
-	return 0;
-}
-
 /* @bdf on vfio-pci, alone in a new container, does DMA; then unbound. */
 static int pci_works(const char *bdf, uint32_t seed)
 {
 	struct vt_dev p;
 
-	if (open_pci(&p, -1, bdf) || dma_check(&p, 0x100000, seed))
+	if (open_pci(&p, -1, bdf) || vt_dma_check(&p, 0x100000, seed))
 		return 1;
 	vt_dev_close(&p);
 	VT_OK(vt_pci_bind(bdf, ""));
@@ -99,7 +73,7 @@ static int mdev_works(const char *bdf, const char *uuid, uint32_t seed)
 	struct vt_dev d;
 
 	if (make_mdev(bdf, uuid) || open_mdev(&d, -1, uuid) ||
-	    dma_check(&d, 0x100000, seed))
+	    vt_dma_check(&d, 0x100000, seed))
 		return 1;
 	vt_dev_close(&d);
 	VT_OK(vt_mdev_remove(uuid));
@@ -296,7 +270,7 @@ static int t_dma(int argc, char **argv)
 		  id[1]);
 	VT_ASSERT(edu_rd32(&d, EDU_ID) == 0x010000ed, "BAR0 id %#x",
 		  edu_rd32(&d, EDU_ID));
-	if (dma_check(&d, 0x100000, 1))
+	if (vt_dma_check(&d, 0x100000, 1))
 		return 1;
 
 	efd = vt_irq_eventfd(&d, VFIO_PCI_MSI_IRQ_INDEX);
@@ -312,7 +286,7 @@ static int t_dma(int argc, char **argv)
 		VT_OK(ioctl(d.dfd, VFIO_DEVICE_RESET) ? -errno : 0);
 		VT_NOTE("VFIO_DEVICE_RESET done");
 		VT_OK(vt_enable_bus_master(&d));
-		if (dma_check(&d, 0x300000, 3))
+		if (vt_dma_check(&d, 0x300000, 3))
 			return 1;
 	} else {
 		/* same answer vfio-pci gives for a device it cannot reset */
@@ -353,7 +327,7 @@ static int t_shared_one(int argc, char **argv)
 	if (open_mdev(&a, -1, UUID_A) || open_mdev(&b, a.cfd, UUID_B))
 		return 1;
 	cfd = a.cfd;
-	if (dma_check(&a, 0x100000, 11) || dma_check(&b, 0x400000, 12))
+	if (vt_dma_check(&a, 0x100000, 11) || vt_dma_check(&b, 0x400000, 12))
 		return 1;
 	/* a mapping that stays: pinned and charged while a domain exists */
 	VT_OK(vt_map(cfd, keep, 0x10000000, KB(64)));
@@ -366,7 +340,7 @@ static int t_shared_one(int argc, char **argv)
 	vt_dev_close(first);
 	VT_ASSERT(vt_locked_vm_kb() == lck0 + 64, "VmLck %ld kB after one closed",
 		  vt_locked_vm_kb());
-	if (dma_check(second, 0x800000, 13))
+	if (vt_dma_check(second, 0x800000, 13))
 		return 1;
 	VT_NOTE("DMA through the remaining mdev after the other closed");
 	vt_dev_close(second);
@@ -391,11 +365,11 @@ static int t_shared_two(int argc, char **argv)
 	vt_mdev_remove_all();
 	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
 		return 1;
-	if (open_mdev(&a, -1, UUID_A) || dma_check(&a, 0x100000, 21))
+	if (open_mdev(&a, -1, UUID_A) || vt_dma_check(&a, 0x100000, 21))
 		return 1;
 	if (mdev_refused(UUID_B, EBUSY))
 		return 1;
-	if (dma_check(&a, 0x200000, 22))
+	if (vt_dma_check(&a, 0x200000, 22))
 		return 1;
 	VT_NOTE("second container refused with EBUSY, first keeps DMA");
 	vt_dev_close(&a);
@@ -420,7 +394,7 @@ static int t_mixed_one(int argc, char **argv)
 		return 1;
 	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
 		return 1;
-	if (dma_check(&p, 0x100000, 31) || dma_check(&m, 0x400000, 32))
+	if (vt_dma_check(&p, 0x100000, 31) || vt_dma_check(&m, 0x400000, 32))
 		return 1;
 	vt_dev_close(&m);
 	vt_dev_close(&p);
@@ -432,7 +406,7 @@ static int t_mixed_one(int argc, char **argv)
 	VT_OK(gfd);
 	VT_ERRNO(vt_group_set_container(gfd, m.cfd), EPERM);
 	close(gfd);
-	if (dma_check(&m, 0x100000, 33))
+	if (vt_dma_check(&m, 0x100000, 33))
 		return 1;
 	vt_dev_close(&m);
 	VT_OK(vt_mdev_remove(UUID_B));
@@ -451,16 +425,16 @@ static int t_mixed_two(int argc, char **argv)
 	if (make_mdev(argv[2], UUID_B))
 		return 1;
 	/* vfio-pci first: the mdev's container is refused */
-	if (open_pci(&p, -1, argv[1]) || dma_check(&p, 0x100000, 41))
+	if (open_pci(&p, -1, argv[1]) || vt_dma_check(&p, 0x100000, 41))
 		return 1;
 	if (mdev_refused(UUID_B, EBUSY))
 		return 1;
-	if (dma_check(&p, 0x200000, 42))
+	if (vt_dma_check(&p, 0x200000, 42))
 		return 1;
 	vt_dev_close(&p);
 
 	/* mdev first: the vfio-pci group is refused by the core */
-	if (open_mdev(&m, -1, UUID_B) || dma_check(&m, 0x100000, 43))
+	if (open_mdev(&m, -1, UUID_B) || vt_dma_check(&m, 0x100000, 43))
 		return 1;
 	gfd = vt_group_open(vt_pci_group(argv[1]));
 	VT_OK(gfd);
@@ -471,7 +445,7 @@ static int t_mixed_two(int argc, char **argv)
 	VT_ERRNO(vt_group_set_container(gfd, cfd), EPERM);
 	close(gfd);
 	close(cfd);
-	if (dma_check(&m, 0x200000, 44))
+	if (vt_dma_check(&m, 0x200000, 44))
 		return 1;
 	vt_dev_close(&m);
 	VT_OK(vt_mdev_remove(UUID_B));
@@ -542,7 +516,7 @@ static int t_isolation(int argc, char **argv)
 		VT_ASSERT(!clean[i], "A's clean page written at byte %d: B's device read A's secret",
 			  i);
 	VT_ASSERT(!opened, "the attacker's mdev opened in a second container");
-	if (dma_check(&a, 0x400000, 81))
+	if (vt_dma_check(&a, 0x400000, 81))
 		return 1;
 	VT_NOTE("mdev of a group-mate refused; A's memory untouched; A works");
 	vt_dev_close(&a);
@@ -568,7 +542,7 @@ static int t_isolation(int argc, char **argv)
 		for (i = 0; i < PG; i++)
 			VT_ASSERT(!clean[i], "A's clean page written at byte %d",
 				  i);
-		if (dma_check(&a, 0x400000, 82))
+		if (vt_dma_check(&a, 0x400000, 82))
 			return 1;
 		VT_NOTE("vfio-pci group-mate refused; A's memory untouched");
 		vt_dev_close(&a);
@@ -730,12 +704,12 @@ static int t_kdrv(int argc, char **argv)
 		return 1;
 
 	VT_OK(vt_pci_bind(argv[2], ""));
-	if (open_mdev(&m, -1, UUID_C) || dma_check(&m, 0x100000, 51))
+	if (open_mdev(&m, -1, UUID_C) || vt_dma_check(&m, 0x100000, 51))
 		return 1;
 	r = vt_pci_bind(argv[2], "e1000");
 	VT_ASSERT(r < 0, "e1000 bound to %s while an mdev owns its group",
 		  argv[2]);
-	if (expect_driver(argv[2], "") || dma_check(&m, 0x200000, 52))
+	if (expect_driver(argv[2], "") || vt_dma_check(&m, 0x200000, 52))
 		return 1;
 	vt_dev_close(&m);
 
@@ -895,7 +869,7 @@ static int t_revoke(int argc, char **argv)
 		return 1;
 	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
 		return 1;
-	if (dma_check(&m, 0x400000, 51))
+	if (vt_dma_check(&m, 0x400000, 51))
 		return 1;
 	/* arm: device buffer holds a pattern; DMA_CMD write -> buffer to RAM */
 	vt_fill(src, LEN, 52);
@@ -943,7 +917,7 @@ static int t_revoke(int argc, char **argv)
 	vt_dev_close(&m);
 	close(cfd);
 	/* reopening the mdev works again */
-	if (open_mdev(&m, -1, UUID_B) || dma_check(&m, 0x100000, 53))
+	if (open_mdev(&m, -1, UUID_B) || vt_dma_check(&m, 0x100000, 53))
 		return 1;
 	vt_dev_close(&m);
 	VT_OK(vt_mdev_remove(UUID_B));
@@ -1080,7 +1054,7 @@ static int t_reset(int argc, char **argv)
 		return 1;
 	VT_ERRNO(ioctl(b.dfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &info) ?
 		 -errno : 0, ENODEV);
-	if (dma_check(&a, 0x100000, 111) || dma_check(&b, 0x400000, 112))
+	if (vt_dma_check(&a, 0x100000, 111) || vt_dma_check(&b, 0x400000, 112))
 		return 1;
 	a.own_container = 0;
 	n = close_and_count(&a);
@@ -1090,7 +1064,7 @@ static int t_reset(int argc, char **argv)
 	close(a.cfd);
 
 	/* one user; the other parent idle */
-	if (open_mdev(&b, -1, UUID_B) || dma_check(&b, 0x100000, 113))
+	if (open_mdev(&b, -1, UUID_B) || vt_dma_check(&b, 0x100000, 113))
 		return 1;
 	n = close_and_count(&b);
 	VT_ASSERT(n == 1, "%d bus resets after the only user closed", n);
