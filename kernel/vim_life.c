@@ -27,9 +27,13 @@
  *    waits until that thread has switched voluntarily (nvcsw changed),
  *    which it cannot do between our return and the core's clearing.
  *  - The last reference frees after one more RCU Tasks grace period, so
- *    the task that dropped it has left our module text; each state holds
- *    a module reference until freed, and module exit waits for the
- *    callbacks (rcu_barrier_tasks) and the poll (destroy_workqueue).
+ *    the task that dropped it has left our module text.  Module exit
+ *    waits until every state is freed (vim_live), then for the callbacks
+ *    (rcu_barrier_tasks) and the poll (destroy_workqueue).  A state holds
+ *    no module reference: the VFIO core holds one while a container is
+ *    set, and once it dropped it only our own retirement (no user) can
+ *    still reach a state, so rmmod right after the last close succeeds
+ *    and waits for that retirement instead of failing with EAGAIN.
  *  - Memory is never reused before the grace period: it is not freed.
  */
 #include <linux/module.h>
@@ -45,6 +49,9 @@
 #endif
 
 static struct workqueue_struct *vim_retire_wq;
+/* States allocated and not yet freed; module exit waits for 0. */
+static atomic_t vim_live = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(vim_live_wq);
 
 struct vim_container *vim_container_alloc(bool v2)
 {
@@ -60,8 +67,8 @@ struct vim_container *vim_container_alloc(bool v2)
 	INIT_LIST_HEAD(&c->domains);
 	INIT_LIST_HEAD(&c->vgroups);
 	INIT_LIST_HEAD(&c->devices);
-	/* dropped when the state is freed, after the last grace period */
-	__module_get(THIS_MODULE);
+	/* freed after the last grace period; module exit waits for it */
+	atomic_inc(&vim_live);
 	WRITE_ONCE(c->tag, VIM_CONTAINER_TAG);
 	return c;
 }
@@ -86,7 +93,8 @@ static void vim_container_free(struct rcu_head *rcu)
 	WRITE_ONCE(c->tag, 0);
 	mutex_destroy(&c->lock);
 	kfree(c);
-	module_put(THIS_MODULE);
+	if (atomic_dec_and_test(&vim_live))
+		wake_up(&vim_live_wq);
 }
 
 /* The caller may be in our text until it returns: free a grace later. */
@@ -152,9 +160,15 @@ int vim_life_init(void)
 	return vim_retire_wq ? 0 : -ENOMEM;
 }
 
-/* Every state is freed (each held a module reference): drain the rest. */
+/*
+ * Module exit: the core holds no container of ours any more (it holds a
+ * module reference while one is set), but states released just before may
+ * still be retiring.  Wait until every state is freed, then until the
+ * last free callback has returned (it ran our text after the wake-up).
+ */
 void vim_life_exit(void)
 {
+	wait_event(vim_live_wq, !atomic_read(&vim_live));
 	destroy_workqueue(vim_retire_wq);
 	rcu_barrier_tasks();
 }

@@ -272,10 +272,17 @@ static int __init vim_init(void)
 	return ret;
 }
 
+/*
+ * States released just before may still be retiring, and a task may still
+ * hold the core's pointer to our registration (the core frees it when we
+ * unregister): wait for every state first (vim_life.c).  No new one comes:
+ * the core takes a module reference before it uses a backend, which fails
+ * once exit began.
+ */
 static void __exit vim_exit(void)
 {
-	vfio_unregister_iommu_driver(&vim_ops);
 	vim_life_exit();
+	vfio_unregister_iommu_driver(&vim_ops);
 	vim_records_exit();
 }
 

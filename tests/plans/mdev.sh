@@ -49,6 +49,8 @@ t "mdev: unbind parent while open waits, then rebinds" /bed/vt mdev.gone_open "$
 t "mdev: PCI remove while open waits, rescan, works" /bed/vt mdev.gone_open "$EDU_NS_B" remove
 t "mdev: mdev remove while open waits, then recreated, works" /bed/vt mdev.gone_open "$EDU_NS_A" mdev
 t "mdev: rmmod refused while open, then clean" /bed/vt mdev.rmmod_open "$EDU_SINGLE"
+t "ours: rmmod right after the last container closed succeeds (no wait, no retry)" \
+	/bed/vt robust.rmmod_now "$EDU_SINGLE"
 t "mdev: bridge refused with a reason" /bed/vt mdev.refuse "$BRIDGE_A"
 t "nothing left: no mdev, no container, every group usable by vfio-pci" \
 	/bed/vt mdev.final "$EDU_SINGLE" "$EDU_NS_A" "$EDU_NS_B" "$EDU_RP"

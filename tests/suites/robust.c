@@ -422,15 +422,20 @@ static int sh(const char *cmd)
 	return r == 0 ? 0 : -EIO;
 }
 
-/* Unload both modules: the backend once its container states are freed. */
+/*
+ * Unload both modules, the backend right after its last container closed:
+ * no module reference outlives the container (its state's retirement is
+ * waited for by module exit, not refused with EAGAIN).
+ */
 static int unload(void)
 {
 	const char *refcnt = "/sys/module/vfio_iommu_mdev/refcnt";
 
 	VT_OK(sh("rmmod vfio_mdev_pci"));
-	VT_ASSERT(vt_wait_long(refcnt, 0, 10000) == 0, "backend refcnt %ld",
+	VT_ASSERT(vt_sysfs_long(refcnt) == 0, "backend refcnt %ld",
 		  vt_sysfs_long(refcnt));
-	VT_OK(sh("rmmod vfio_iommu_mdev"));
+	VT_OK(syscall(SYS_delete_module, "vfio_iommu_mdev", O_NONBLOCK) ?
+	      -errno : 0);
 	return 0;
 }
 
@@ -494,9 +499,51 @@ static int t_cycles(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * robust.rmmod_now BDF: a container served by ours does DMA and closes;
+ * vfio_iommu_mdev is unloaded at once (delete_module with O_NONBLOCK, as
+ * rmmod: no wait, no retry) and succeeds; then it loads again.  Modules
+ * that use ours (vfio_mdev_pci, vim_classic) are unloaded first and loaded
+ * again after.
+ */
+static int t_rmmod_now(int argc, char **argv)
+{
+	const char *refcnt = "/sys/module/vfio_iommu_mdev/refcnt";
+	int classic = !access("/sys/module/vim_classic", F_OK);
+	struct vt_dev d;
+	long refs;
+
+	VT_ASSERT(argc == 2, "usage: BDF");
+	vt_mdev_remove_all();
+	VT_OK(sh("rmmod vfio_mdev_pci"));
+	if (classic)
+		VT_OK(sh("rmmod vim_classic"));
+	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	VT_OK(vt_dev_open(&d, -1, vt_pci_group(argv[1]), argv[1],
+			  VFIO_TYPE1v2_IOMMU));
+	refs = vt_sysfs_long(refcnt);
+	VT_ASSERT(refs >= 1, "backend refcnt %ld with its container set: ours does not serve it",
+		  refs);
+	VT_OK(vt_enable_bus_master(&d));
+	if (vt_dma_check(&d, IOVA, 81))
+		return 1;
+	vt_dev_close(&d);
+	VT_OK(syscall(SYS_delete_module, "vfio_iommu_mdev", O_NONBLOCK) ?
+	      -errno : 0);
+	VT_ASSERT(access("/sys/module/vfio_iommu_mdev", F_OK),
+		  "vfio_iommu_mdev still loaded");
+	VT_NOTE("rmmod right after the container closed: done");
+	VT_OK(sh("modprobe vfio_iommu_mdev && modprobe vfio_mdev_pci"));
+	if (classic)
+		VT_OK(sh("modprobe vim_classic"));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
 const struct vt_case robust_cases[] = {
 	{ "cycles", t_cycles, "N BDF" },
 	{ "fuse_stall", t_fuse_stall, "PCI_BDF OTHER_MDEV_BDF" },
+	{ "rmmod_now", t_rmmod_now, "BDF" },
 	{ "keep_pins", t_keep_pins, "" },
 	{ "huge", t_huge, "" },
 	{ "charge_owner", t_charge_owner, "BDF" },
