@@ -155,7 +155,6 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg);
 int vim_ioctl_unmap(struct vim_container *c, unsigned long arg);
 void vim_dma_remove_all(struct vim_container *c);
 void vim_dma_unpin_all(struct vim_container *c);
-int vim_dma_pin_all(struct vim_container *c);
 int vim_dma_pin(struct vim_dma *dma);
 int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma);
 int vim_pin_pages(void *iommu_data, struct iommu_group *group,

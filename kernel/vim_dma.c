@@ -192,22 +192,6 @@ void vim_dma_unpin_all(struct vim_container *c)
 		vim_dma_unpin(rb_entry(n, struct vim_dma, node));
 }
 
-/* Pin every mapping (a first domain is coming); all or nothing. */
-int vim_dma_pin_all(struct vim_container *c)
-{
-	struct rb_node *n;
-	int ret;
-
-	for (n = rb_first(&c->dma_tree); n; n = rb_next(n)) {
-		ret = vim_dma_pin(rb_entry(n, struct vim_dma, node));
-		if (ret) {
-			vim_dma_unpin_all(c);
-			return ret;
-		}
-	}
-	return 0;
-}
-
 /* Map the pinned pages of @dma into @d, one call per contiguous run. */
 int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma)
 {
@@ -306,9 +290,13 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 	ret = -EINVAL;
 	if (!prot || !map.size || (map.size | map.iova | map.vaddr) & pgmask)
 		goto out;
+	/*
+	 * Not even the last page of the IOVA space: no IOMMU translates it,
+	 * and its end (iova + size) would wrap to 0 in a driver's checks.
+	 */
 	if (map.size != (size_t)map.size ||
 	    map.vaddr != (unsigned long)map.vaddr ||
-	    map.iova + map.size - 1 < map.iova ||
+	    map.iova + map.size <= map.iova ||
 	    map.vaddr + map.size - 1 < map.vaddr)
 		goto out;
 	ret = -E2BIG;

@@ -248,12 +248,47 @@ static int vim_check_resv(struct vim_container *c, struct iommu_group *group)
 	return ret;
 }
 
-/* Map every existing mapping into a new domain; pin first if needed. */
+/*
+ * Every mapping of @c must lie in @d's aperture: an IOMMU driver may trust
+ * its callers on that (6.1's Intel driver BUGs on a range past its width).
+ * Checked after the attach, which sets the aperture to what the IOMMU
+ * really translates, and before anything is pinned or mapped.
+ */
+static int vim_check_aperture(struct vim_container *c, struct vim_domain *d,
+			      struct iommu_group *group)
+{
+	struct iommu_domain_geometry *g = &d->domain->geometry;
+	struct rb_node *n;
+
+	if (!g->force_aperture)
+		return 0;
+	for (n = rb_first(&c->dma_tree); n; n = rb_next(n)) {
+		struct vim_dma *dma = rb_entry(n, struct vim_dma, node);
+
+		if (dma->iova >= g->aperture_start &&
+		    dma->iova + dma->size - 1 <= g->aperture_end)
+			continue;
+		pr_info_ratelimited("vfio_iommu_mdev: IOMMU group %d refused: the container maps IOVA %pad (+%zx) outside what its IOMMU translates (%pad-%pad); unmap it first\n",
+				    iommu_group_id(group), &dma->iova,
+				    dma->size, &g->aperture_start,
+				    &g->aperture_end);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Pin (a first domain) and map every existing mapping into the new domain
+ * @d.  Holding c->lock only: pinning may wait on user memory.  On failure
+ * what was mapped is unmapped; the caller unpins.
+ */
 static int vim_domain_replay(struct vim_container *c, struct vim_domain *d)
 {
 	struct rb_node *n, *m;
 	int ret = 0;
 
+	lockdep_assert_held(&c->lock);
+	lockdep_assert_not_held(&vim_global_lock);
 	for (n = rb_first(&c->dma_tree); n; n = rb_next(n)) {
 		struct vim_dma *dma = rb_entry(n, struct vim_dma, node);
 
@@ -275,16 +310,19 @@ static int vim_domain_replay(struct vim_container *c, struct vim_domain *d)
 
 /*
  * Attach @pg->group whole to a domain of @c: an existing one if the IOMMU
- * driver accepts it, else a new one with every mapping replayed.
+ * driver accepts it, else a new one, returned in *@newd: attached and
+ * checked against every mapping, but neither replayed nor listed in
+ * c->domains yet (the caller replays it without vim_global_lock).
  * @dev is a device of the group (for the bus / IOMMU instance).
  */
 static int vim_pgroup_attach(struct vim_container *c, struct vim_pgroup *pg,
-			     struct device *dev)
+			     struct device *dev, struct vim_domain **newd)
 {
 	struct iommu_domain *dom;
 	struct vim_domain *d;
 	int ret;
 
+	lockdep_assert_held(&vim_global_lock);
 	ret = vim_check_resv(c, pg->group);
 	if (ret)
 		return ret;
@@ -296,6 +334,7 @@ static int vim_pgroup_attach(struct vim_container *c, struct vim_pgroup *pg,
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&d->next);
 	INIT_LIST_HEAD(&d->pgroups);
 	dom = vim_domain_alloc(dev);
 	if (IS_ERR(dom)) {
@@ -306,6 +345,9 @@ static int vim_pgroup_attach(struct vim_container *c, struct vim_pgroup *pg,
 	ret = iommu_attach_group(dom, pg->group);
 	if (ret)
 		goto out_domain;
+	ret = vim_check_aperture(c, d, pg->group);
+	if (ret)
+		goto out_detach;
 	/*
 	 * Only once a device is attached: on an empty domain the IOMMU
 	 * driver would promise snooping and then refuse every device whose
@@ -314,10 +356,7 @@ static int vim_pgroup_attach(struct vim_container *c, struct vim_pgroup *pg,
 	if (dom->ops->enforce_cache_coherency &&
 	    dom->ops->enforce_cache_coherency(dom))
 		d->prot = IOMMU_CACHE;
-	ret = vim_domain_replay(c, d);
-	if (ret)
-		goto out_detach;
-	list_add_tail(&d->next, &c->domains);
+	*newd = d;
 attached:
 	pg->domain = d;
 	list_add_tail(&pg->next, &d->pgroups);
@@ -325,9 +364,6 @@ attached:
 
 out_detach:
 	iommu_detach_group(dom, pg->group);
-	/* the first domain: what replay pinned serves no domain */
-	if (list_empty(&c->domains))
-		vim_dma_unpin_all(c);
 out_domain:
 	iommu_domain_free(dom);
 out_free:
@@ -377,15 +413,20 @@ static struct vim_pgroup *vim_pgroup_find(struct iommu_group *group)
 
 /*
  * Resolve @group (with a device @dev of it) to this container's vim_pgroup:
- * take a reference on an existing one, or create, claim if @claim, attach.
- * Caller holds c->lock and vim_global_lock.
+ * take a reference on an existing one, or create, claim if @claim, attach
+ * (a new domain to replay in *@newd, see vim_pgroup_attach()).
  */
 static struct vim_pgroup *vim_pgroup_get(struct vim_container *c,
 					 struct iommu_group *group,
-					 struct device *dev, bool claim)
+					 struct device *dev, bool claim,
+					 struct vim_domain **newd)
 {
-	struct vim_pgroup *pg = vim_pgroup_find(group);
+	struct vim_pgroup *pg;
 	int ret;
+
+	lockdep_assert_held(&c->lock);
+	lockdep_assert_held(&vim_global_lock);
+	pg = vim_pgroup_find(group);
 
 	if (pg) {
 		if (pg->owner != c) {
@@ -421,7 +462,7 @@ static struct vim_pgroup *vim_pgroup_get(struct vim_container *c,
 		}
 		pg->claimed = true;
 	}
-	ret = vim_pgroup_attach(c, pg, dev);
+	ret = vim_pgroup_attach(c, pg, dev, newd);
 	if (ret)
 		goto out_release;
 	list_add(&pg->global, &vim_held);
@@ -476,6 +517,7 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 	struct vim_container *c = iommu_data;
 	struct device *dev = NULL, *pdev = NULL;
 	struct iommu_group *pgroup = NULL;
+	struct vim_domain *newd = NULL;
 	struct vim_record *rec;
 	struct vim_vgroup *vg;
 	int ret = 0;
@@ -509,32 +551,39 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 		mutex_unlock(&vim_global_lock);
 		/* no record: a classic mdev, type1's emulated contract */
 	}
-	/*
-	 * The first domain needs every mapping pinned: pin now, holding only
-	 * c->lock, so a mapping whose pages fault slowly (a FUSE file) stalls
-	 * this container only, never vim_global_lock's other users.
-	 */
-	if ((type == VIM_GROUP_IOMMU || pdev) && list_empty(&c->domains)) {
-		ret = vim_dma_pin_all(c);
-		if (ret) {
-			vg->pg = ERR_PTR(ret);
-			goto out_record;
-		}
-	}
 	mutex_lock(&vim_global_lock);
 	if (type == VIM_GROUP_IOMMU) {
 		/* the core already claimed this group's DMA ownership */
-		vg->pg = vim_pgroup_get(c, group, dev, false);
+		vg->pg = vim_pgroup_get(c, group, dev, false, &newd);
 	} else if (pdev && !pgroup) {
 		vg->pg = ERR_PTR(-ENODEV);
 	} else if (pdev) {
-		vg->pg = vim_pgroup_get(c, pgroup, pdev, true);
+		vg->pg = vim_pgroup_get(c, pgroup, pdev, true, &newd);
 		vg->mdev_dev = get_device(dev);
 	}
 	mutex_unlock(&vim_global_lock);
+	/*
+	 * A new domain gets every mapping now, holding c->lock only: a first
+	 * domain pins them, and a page that faults slowly (a FUSE file)
+	 * stalls this container only, never vim_global_lock's other users.
+	 */
+	if (newd) {
+		ret = vim_domain_replay(c, newd);
+		if (ret) {
+			mutex_lock(&vim_global_lock);
+			kref_put(&vg->pg->kref, vim_pgroup_release);
+			mutex_unlock(&vim_global_lock);
+			vg->pg = ERR_PTR(ret);
+		} else {
+			list_add_tail(&newd->next, &c->domains);
+		}
+	}
+	/*
+	 * No domain: what a failed replay pinned serves none.  Not under
+	 * vim_global_lock: the unpin's accounting takes mmap_lock.
+	 */
 	if (IS_ERR(vg->pg) && list_empty(&c->domains))
 		vim_dma_unpin_all(c);
-out_record:
 	if (pdev)
 		vim_record_attach(dev, pgroup, vg->pg);
 	if (IS_ERR(vg->pg)) {

@@ -23,6 +23,10 @@ t "ours: locked memory charged to the mapping process, not to whoever attaches" 
 setup sh -c 'modprobe fuse || grep -qw fuse /proc/filesystems'
 t "ours: an attach waiting on a never-ending page fault (FUSE) stalls no other tenant" \
 	/bed/vt robust.fuse_stall "$EDU_SINGLE" "$EDU_RP"
+t "ours: a user holding its own mmap lock (FUSE) stalls neither its refused attach nor other tenants" \
+	/bed/vt robust.replay_stall "$EDU_SINGLE" "$EDU_RP"
+t "ours: MAP_DMA of the IOVA space's last page EINVAL; attach over an unreachable mapping EINVAL, nothing pinned" \
+	/bed/vt robust.aperture "$EDU_NS_A" "$EDU_NS_B" "$EDU_SINGLE"
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"

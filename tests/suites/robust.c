@@ -6,6 +6,8 @@
  * vim_classic gives a container without an IOMMU domain.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -540,10 +542,270 @@ static int t_rmmod_now(int argc, char **argv)
 	return 0;
 }
 
+#define UUID_T	"22222222-3333-4444-5555-666666666664"
+#define TOP	0xfffffffffffff000ULL
+#define FAR	(1ULL << 62)
+
+/*
+ * The attach of @bdf's group to container @cfd, whose mappings include
+ * one at FAR, is refused with EINVAL before anything is pinned or mapped
+ * into the IOMMU (no driver's "not sufficient" line), with our own line.
+ */
+static int far_attach_refused(int cfd, const char *bdf, long long pins)
+{
+	int gfd = vt_group_open(vt_pci_group(bdf));
+	int n = vt_klog_count("is not sufficient", NULL);
+
+	VT_OK(gfd);
+	VT_ERRNO(vt_group_set_container(gfd, cfd), EINVAL);
+	close(gfd);
+	VT_ASSERT(vt_klog_contains("outside what its IOMMU translates", NULL),
+		  "no refusal line in the kernel log");
+	VT_ASSERT(vt_klog_count("is not sufficient", NULL) == n,
+		  "the IOMMU driver was asked to map out of its width");
+	VT_ASSERT(vt_pins(NULL) == pins, "%lld pins after the refused attach, %lld before",
+		  vt_pins(NULL), pins);
+	return 0;
+}
+
+/*
+ * robust.aperture PCI MDEV OTHER: mappings made while a container has no
+ * IOMMU domain are checked when one comes.  A container loses its last
+ * domain (PCI's group leaves first, the mdev of MDEV in the same group is
+ * revoked); MAP_DMA of the last page of the IOVA space (its end wraps to 0)
+ * is refused with EINVAL, one at 1 << 62 is taken (as type1 takes it
+ * without a domain); attaching OTHER's group then fails with EINVAL, as
+ * type1's attach does (on Debian 6.1 the Intel driver's BUG_ON was reached
+ * here), nothing stays pinned, a new container does DMA through OTHER's
+ * group, and once the far mapping is unmapped OTHER attaches to the first
+ * container and does DMA there.  The same for a container that never had
+ * a domain (a classic mdev).
+ */
+static int t_aperture(int argc, char **argv)
+{
+	uint8_t *buf = vt_alloc(2 * PG);
+	long long pins0 = vt_pins(NULL);
+	long lck0 = vt_locked_vm_kb();
+	int gfd, mgfd, cfd;
+	struct classic c;
+	struct vt_dev d;
+
+	VT_ASSERT(argc == 4 && buf, "usage: PCI MDEV OTHER / alloc");
+	vt_mdev_remove_all();
+	VT_OK(vt_pci_bind(argv[2], "vfio-mdev-pci"));
+	VT_OK(vt_mdev_create(argv[2], UUID_T));
+	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	VT_OK(vt_pci_bind(argv[3], "vfio-pci"));
+	gfd = vt_group_open(vt_pci_group(argv[1]));
+	VT_OK(gfd);
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	VT_OK(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU));
+	mgfd = vt_group_open(vt_mdev_group(UUID_T));
+	VT_OK(mgfd);
+	VT_OK(vt_group_set_container(mgfd, cfd));
+	VT_OK(vt_group_unset_container(gfd));
+	close(gfd);
+	VT_ASSERT(vt_klog_contains("DMA is revoked", NULL), "the mdev was not revoked");
+	VT_ERRNO(vt_map(cfd, buf, TOP, PG), EINVAL);
+	VT_ERRNO(vt_map(cfd, buf, TOP - PG, 2 * PG), EINVAL);
+	VT_OK(vt_map(cfd, buf, FAR, PG));
+	VT_OK(vt_map(cfd, buf + PG, IOVA, PG));
+	if (far_attach_refused(cfd, argv[3], pins0))
+		return 1;
+	VT_NOTE("domainless after a revoke: top page EINVAL, the attach over a far mapping EINVAL");
+	VT_OK(vt_dev_open(&d, -1, vt_pci_group(argv[3]), argv[3],
+			  VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(&d));
+	if (vt_dma_check(&d, IOVA, 91))
+		return 1;
+	vt_dev_close(&d);
+	VT_OK(vt_unmap(cfd, FAR, PG, 0, NULL));
+	VT_OK(vt_dev_open(&d, cfd, vt_pci_group(argv[3]), argv[3],
+			  VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(&d));
+	if (vt_dma_check(&d, 0x400000, 92))
+		return 1;
+	vt_dev_close(&d);
+	VT_NOTE("the far mapping gone, the same attach works and DMA goes through");
+	close(mgfd);
+	close(cfd);
+	VT_OK(vt_mdev_remove(UUID_T));
+
+	if (classic_open(&c))
+		return 1;
+	VT_ERRNO(vt_map(c.cfd, buf, TOP, PG), EINVAL);
+	VT_OK(vt_map(c.cfd, buf, FAR, PG));
+	if (far_attach_refused(c.cfd, argv[3], pins0))
+		return 1;
+	VT_OK(vt_unmap(c.cfd, FAR, PG, 0, NULL));
+	if (classic_close(&c))
+		return 1;
+	VT_NOTE("a container that never had a domain: the same");
+	VT_ASSERT(vt_pins(NULL) == pins0, "%lld pins, %lld before", vt_pins(NULL),
+		  pins0);
+	VT_ASSERT(vt_locked_vm_kb() == lck0, "VmLck %ld kB, %ld before",
+		  vt_locked_vm_kb(), lck0);
+	VT_OK(vt_pci_bind(argv[1], ""));
+	VT_OK(vt_pci_bind(argv[3], ""));
+	vt_free(buf, 2 * PG);
+	return 0;
+}
+
+/* robust.replay_stall: threads of the test process (one mm). */
+static struct {
+	int cfd, gfd;		/* the attach: group into container */
+	void *slow;		/* a page of the slow FUSE file, mapped */
+	long long pins;		/* pins before the big mapping was pinned */
+	long long want;		/* the big mapping's pages and the far one */
+	atomic_int attach_done, attach_ret, holding, read_done;
+} rs;
+
+static void *rs_attach(void *arg)
+{
+	(void)arg;
+	atomic_store(&rs.attach_ret, vt_group_set_container(rs.gfd, rs.cfd));
+	atomic_store(&rs.attach_done, 1);
+	return NULL;
+}
+
+/*
+ * Once the attach pinned its mappings (or after 3 s if it pins none),
+ * read a page of the slow file through /proc/self/mem: the read holds this
+ * process's mmap_lock (read) until the file system answers.
+ */
+static void *rs_hold(void *arg)
+{
+	char path[] = "/proc/self/mem", x;
+	int i, fd = open(path, O_RDONLY);
+
+	(void)arg;
+	for (i = 0; i < 3000; i++) {
+		if (vt_pins(NULL) >= rs.pins + rs.want ||
+		    atomic_load(&rs.attach_done))
+			break;
+		usleep(1000);
+	}
+	atomic_store(&rs.holding, 1);
+	if (fd >= 0 && pread(fd, &x, 1, (off_t)(uintptr_t)rs.slow) != 1)
+		x = 0;
+	atomic_store(&rs.read_done, 1);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* Another tenant: @bdf on vfio-pci in its own container does DMA. */
+static int rs_tenant(const char *bdf)
+{
+	struct vt_dev d;
+
+	VT_OK(vt_pci_bind(bdf, "vfio-pci"));
+	VT_OK(vt_dev_open(&d, -1, vt_pci_group(bdf), bdf,
+			  VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(&d));
+	if (vt_dma_check(&d, IOVA, 93))
+		return 1;
+	vt_dev_close(&d);
+	return vt_pci_bind(bdf, "") ? 1 : 0;
+}
+
+#define RS_BIG	(32ULL << 20)
+
+/*
+ * robust.replay_stall PCI OTHER: a container without a domain holds a big
+ * mapping and one at 1 << 62; a thread attaches PCI's group to it while
+ * another thread of the same process holds its own mmap_lock (a read of
+ * its FUSE-backed page through /proc/self/mem that the file system never
+ * answers).  The attach is refused (EINVAL) without waiting for that
+ * lock, and another tenant's attach and DMA (OTHER, its own container)
+ * complete while the read still waits: nothing that waits for an mm lock
+ * runs under the backend's global lock (it used to unpin there, after the
+ * replay into the new domain failed, and every tenant's attach stalled).
+ * Then the file system answers and nothing stays pinned.
+ */
+static int t_replay_stall(int argc, char **argv)
+{
+	pthread_t ta, th;
+	struct slowfs fs;
+	struct classic c;
+	long long pins0;
+	int fd, r, go[2];
+	uint8_t *big;
+	char x = 0;
+	pid_t q;
+	size_t i;
+
+	VT_ASSERT(argc == 3, "usage: PCI OTHER");
+	VT_NOTE("start");	/* stdout's buffer, before any lock is held */
+	VT_OK(slowfs_mount(&fs, "/tmp/slowfs"));
+	fd = open("/tmp/slowfs/f", O_RDONLY);
+	VT_ASSERT(fd >= 0, "open the slow file: %s", strerror(errno));
+	rs.slow = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	VT_ASSERT(rs.slow != MAP_FAILED, "mmap: %s", strerror(errno));
+	/* the tenant is forked before any lock is held: fork needs it */
+	VT_OK(pipe(go) ? -errno : 0);
+	q = fork();
+	VT_ASSERT(q >= 0, "fork");
+	if (!q)
+		_exit(read(go[0], &x, 1) == 1 ? rs_tenant(argv[2]) : 2);
+	big = vt_alloc(RS_BIG);
+	VT_ASSERT(big, "alloc");
+	for (i = RS_BIG; i; i -= PG)	/* scattered: a slow replay */
+		big[i - PG] = 1;
+	if (classic_open(&c))
+		return 1;
+	VT_OK(vt_map(c.cfd, big, IOVA, RS_BIG));
+	VT_OK(vt_map(c.cfd, big, FAR, PG));
+	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	rs.gfd = vt_group_open(vt_pci_group(argv[1]));
+	VT_OK(rs.gfd);
+	rs.cfd = c.cfd;
+	pins0 = vt_pins(NULL);
+	rs.pins = pins0;
+	rs.want = RS_BIG / PG + 1;
+	VT_OK(-pthread_create(&th, NULL, rs_hold, NULL));
+	VT_OK(-pthread_create(&ta, NULL, rs_attach, NULL));
+	/* from here until the release: no allocation, no mmap (the lock) */
+	for (i = 0; i < 5000 && !atomic_load(&rs.holding); i++)
+		usleep(1000);
+	usleep(500000);
+	VT_ASSERT(atomic_load(&rs.holding) && !atomic_load(&rs.read_done),
+		  "the reader does not hold the mmap lock");
+	VT_ASSERT(write(go[1], &x, 1) == 1, "go");
+	r = wait_ms(q, 30000);
+	for (i = 0; i < 100 && !atomic_load(&rs.attach_done); i++)
+		usleep(10000);
+	x = atomic_load(&rs.read_done);
+	slowfs_release(&fs);
+	VT_ASSERT(!x, "the slow read finished early: the test proves nothing");
+	VT_ASSERT(r == 0, "the other tenant %s while a thread held the mmap lock (%d)",
+		  r == -ETIMEDOUT ? "was stalled 30 s" : "failed", r);
+	VT_NOTE("another tenant attached and did DMA while the mmap lock was held");
+	VT_ASSERT(atomic_load(&rs.attach_done), "the refused attach waited for the mmap lock");
+	VT_ERRNO(atomic_load(&rs.attach_ret), EINVAL);
+	pthread_join(th, NULL);
+	pthread_join(ta, NULL);
+	close(rs.gfd);
+	VT_OK(vt_unmap(c.cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL));
+	if (classic_close(&c))
+		return 1;
+	VT_ASSERT(vt_pins(NULL) == pins0, "%lld pins, %lld before", vt_pins(NULL),
+		  pins0);
+	munmap(rs.slow, PG);
+	close(fd);
+	slowfs_unmount(&fs);
+	vt_free(big, RS_BIG);
+	return vt_pci_bind(argv[1], "") ? 1 : 0;
+}
+
 const struct vt_case robust_cases[] = {
 	{ "cycles", t_cycles, "N BDF" },
 	{ "fuse_stall", t_fuse_stall, "PCI_BDF OTHER_MDEV_BDF" },
 	{ "rmmod_now", t_rmmod_now, "BDF" },
+	{ "aperture", t_aperture, "PCI_BDF MDEV_BDF OTHER_BDF" },
+	{ "replay_stall", t_replay_stall, "PCI_BDF OTHER_BDF" },
 	{ "keep_pins", t_keep_pins, "" },
 	{ "huge", t_huge, "" },
 	{ "charge_owner", t_charge_owner, "BDF" },
