@@ -20,6 +20,7 @@ struct vmp_parent {
 	/* under vmp_parent_lock (vmp_reset.c) */
 	bool open;			/* its mdev is open */
 	bool needs_reset;		/* used since its last reset */
+	void *resetting;		/* the reset in progress covering it */
 	struct vmp_device *mvdev;	/* its mdev; vmp_err_lock (vmp_aer.c) */
 };
 

@@ -17,26 +17,35 @@
  * another driver (vfio-pci included) or none is not reset, as vfio-pci
  * does not reset a bus with devices outside its set.
  *
- * vmp_parent_lock guards vmp_parent.open and .needs_reset of every parent,
- * so no mdev of the bus opens while the bus is checked and reset.  Lock
- * order: a PCI device's device_lock (unbind) > vmp_parent_lock; the reset
- * itself only trylocks device locks (pci_reset_bus), so an unbind that
- * waits for vmp_parent_lock makes the reset fail (-EAGAIN), never wait.
+ * vmp_parent_lock guards vmp_parent.open, .needs_reset and .resetting of
+ * every parent.  It is a leaf: nothing is taken and nothing waits under it.
+ * A reset marks every parent it covers (.resetting, in a bus walk that
+ * takes the lock per device), then resets with no lock of ours held, then
+ * clears the marks: an open of a marked parent waits for that reset only,
+ * so a slow bus reset (a second or more) stalls the mdevs of that bus, not
+ * every mdev on the host.  pci_walk_bus() holds pci_bus_sem and a PCI
+ * device's device_lock may be held (unbind) when the lock is taken, never
+ * the reverse.  The reset itself only trylocks device locks
+ * (pci_reset_bus), so an unbind in progress makes it fail (-EAGAIN; tried
+ * again at the next open), never wait.
  */
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "vmp.h"
 
-/* parents' open and needs_reset; see above */
+/* parents' open, needs_reset and resetting; see above */
 DEFINE_MUTEX(vmp_parent_lock);
-
-#define VMP_RESET_MAX_DEVS	64
+/* woken when a reset clears its marks */
+static DECLARE_WAIT_QUEUE_HEAD(vmp_reset_wq);
 
 struct vmp_reset_walk {
 	struct pci_dev *pdev;		/* the parent being reset */
 	bool slot;			/* slot reset, else bus reset */
+	bool done;			/* the reset worked (release walk) */
 	struct pci_dev *blocker;	/* first device that forbids it */
+	const char *why, *drv;		/* what the blocker is doing */
 };
 
 /*
@@ -50,89 +59,114 @@ static bool vmp_in_slot(struct pci_dev *dev, struct vmp_reset_walk *w)
 	return dev->slot == w->pdev->slot;
 }
 
-/* Under pci_bus_sem: is @dev, reset with the parent, one of ours, idle? */
-static int vmp_reset_check(struct pci_dev *dev, void *data)
+/*
+ * Under pci_bus_sem: mark @dev for the reset if it is one of ours, idle
+ * and not being reset by another; else it blocks the reset.
+ */
+static int vmp_reset_claim(struct pci_dev *dev, void *data)
 {
 	struct vmp_reset_walk *w = data;
 	struct vmp_parent *p;
 
 	if (w->slot && !vmp_in_slot(dev, w))
 		return 0;
-	if (dev == w->pdev)
-		return 0;
+	mutex_lock(&vmp_parent_lock);
 	/* drvdata is cleared under vmp_parent_lock before a parent goes */
 	p = vmp_is_parent(dev) ? pci_get_drvdata(dev) : NULL;
-	if (p && !p->open)
+	if (p && !p->open && !p->resetting) {
+		p->resetting = w;
+		mutex_unlock(&vmp_parent_lock);
 		return 0;
+	}
+	w->drv = "";
+	if (p) {
+		w->why = p->open ? "in use" : "being reset";
+	} else if (dev->driver) {
+		w->why = "bound to ";
+		w->drv = dev->driver->name;
+	} else {
+		w->why = "not bound to vfio-mdev-pci";
+	}
+	mutex_unlock(&vmp_parent_lock);
 	w->blocker = pci_dev_get(dev);
 	return 1;
 }
 
-/* Reset @parent's bus or slot if allowed; 0 when done.  vmp_parent_lock. */
-static int vmp_reset_bus(struct vmp_parent *parent)
+/* Clear @w's marks; after a reset that worked, needs_reset too. */
+static int vmp_reset_release(struct pci_dev *dev, void *data)
+{
+	struct vmp_reset_walk *w = data;
+	struct vmp_parent *p;
+
+	mutex_lock(&vmp_parent_lock);
+	p = vmp_is_parent(dev) ? pci_get_drvdata(dev) : NULL;
+	if (p && p->resetting == w) {
+		p->resetting = NULL;
+		if (w->done)
+			p->needs_reset = false;
+	}
+	mutex_unlock(&vmp_parent_lock);
+	return 0;
+}
+
+/* Reset @parent's bus or slot if every device on it allows.  No lock held. */
+static void vmp_reset_try(struct vmp_parent *parent)
 {
 	struct vmp_reset_walk w = { .pdev = parent->pdev };
 	struct pci_dev *pdev = parent->pdev;
 	int ret;
 
-	lockdep_assert_held(&vmp_parent_lock);
+	lockdep_assert_not_held(&vmp_parent_lock);
 	if (!pci_probe_reset_slot(pdev->slot))
 		w.slot = true;
 	else if (pci_probe_reset_bus(pdev->bus))
-		return -ENOTTY;
-	pci_walk_bus(pdev->bus, vmp_reset_check, &w);
+		return;
+	pci_walk_bus(pdev->bus, vmp_reset_claim, &w);
 	if (w.blocker) {
 		pci_info_ratelimited(pdev, "%s: not reset between users: %s on the same %s is %s%s\n",
 				     VMP_DRIVER_NAME, pci_name(w.blocker),
-				     w.slot ? "slot" : "bus",
-				     w.blocker->driver ? "bound to " : "not bound to vfio-mdev-pci",
-				     w.blocker->driver ? w.blocker->driver->name : "");
+				     w.slot ? "slot" : "bus", w.why, w.drv);
 		pci_dev_put(w.blocker);
-		return -EBUSY;
+	} else {
+		ret = pci_reset_bus(pdev);
+		if (ret)
+			pci_info_ratelimited(pdev, "%s: %s reset failed (%d); will retry at the next open\n",
+					     VMP_DRIVER_NAME,
+					     w.slot ? "slot" : "bus", ret);
+		else	/* not rate-limited: one per real reset, each slow */
+			pci_info(pdev, "%s: %s reset between users\n",
+				 VMP_DRIVER_NAME, w.slot ? "slot" : "bus");
+		w.done = !ret;
 	}
-	ret = pci_reset_bus(pdev);
-	if (ret)
-		pci_info_ratelimited(pdev, "%s: %s reset failed (%d); will retry at the next open\n",
-				     VMP_DRIVER_NAME, w.slot ? "slot" : "bus",
-				     ret);
-	else	/* not rate-limited: one per real reset, each slow */
-		pci_info(pdev, "%s: %s reset between users\n",
-			 VMP_DRIVER_NAME, w.slot ? "slot" : "bus");
-	return ret;
+	pci_walk_bus(pdev->bus, vmp_reset_release, &w);
+	wake_up_all(&vmp_reset_wq);
 }
 
-/* Clear needs_reset of every parent the reset covered. */
-static int vmp_reset_done(struct pci_dev *dev, void *data)
+/* Wait until no reset covers @parent; vmp_parent_lock held (dropped). */
+static void vmp_reset_wait(struct vmp_parent *parent)
 {
-	struct vmp_reset_walk *w = data;
-	struct vmp_parent *p;
-
-	if (w->slot && !vmp_in_slot(dev, w))
-		return 0;
-	p = vmp_is_parent(dev) ? pci_get_drvdata(dev) : NULL;
-	if (p)
-		p->needs_reset = false;	/* none is open: checked above */
-	return 0;
-}
-
-static void vmp_reset_try(struct vmp_parent *parent)
-{
-	struct vmp_reset_walk w = { .pdev = parent->pdev };
-
-	if (vmp_reset_bus(parent))
-		return;
-	w.slot = !pci_probe_reset_slot(parent->pdev->slot);
-	pci_walk_bus(parent->pdev->bus, vmp_reset_done, &w);
+	lockdep_assert_held(&vmp_parent_lock);
+	while (parent->resetting) {
+		mutex_unlock(&vmp_parent_lock);
+		wait_event(vmp_reset_wq, !READ_ONCE(parent->resetting));
+		mutex_lock(&vmp_parent_lock);
+	}
 }
 
 /* Before the mdev opens: a reset still owed is tried now. */
 void vmp_reset_open(struct vmp_device *mvdev)
 {
 	struct vmp_parent *parent = mvdev->parent;
+	bool owed;
 
 	mutex_lock(&vmp_parent_lock);
-	if (parent->needs_reset)
+	vmp_reset_wait(parent);
+	owed = parent->needs_reset;
+	mutex_unlock(&vmp_parent_lock);
+	if (owed)
 		vmp_reset_try(parent);
+	mutex_lock(&vmp_parent_lock);
+	vmp_reset_wait(parent);
 	WRITE_ONCE(parent->open, true);
 	mutex_unlock(&vmp_parent_lock);
 }
@@ -144,19 +178,23 @@ void vmp_reset_open(struct vmp_device *mvdev)
 void vmp_reset_close(struct vmp_device *mvdev, bool used)
 {
 	struct vmp_parent *parent = mvdev->parent;
+	bool owed;
 
 	mutex_lock(&vmp_parent_lock);
 	WRITE_ONCE(parent->open, false);
 	if (used && mvdev->core.needs_reset)
 		parent->needs_reset = true;
-	if (parent->needs_reset)
-		vmp_reset_try(parent);
+	owed = parent->needs_reset;
 	mutex_unlock(&vmp_parent_lock);
+	if (owed)
+		vmp_reset_try(parent);
 }
 
 /*
  * The parent leaves the driver: no walk may look at it any more (its bus is
- * not reset until it is bound again).
+ * not reset until it is bound again).  A reset in progress that marked it
+ * fails (it trylocks this device's lock, which unbind holds) and never
+ * looks at it again.
  */
 void vmp_reset_unbind(struct vmp_parent *parent)
 {
@@ -164,4 +202,3 @@ void vmp_reset_unbind(struct vmp_parent *parent)
 	pci_set_drvdata(parent->pdev, NULL);
 	mutex_unlock(&vmp_parent_lock);
 }
-
