@@ -40,6 +40,11 @@ struct vmp_device {
 	 */
 	struct mutex state_lock;
 	bool enabled;
+#ifdef VIM_SERIES_6_1
+	/* every vma mapping its BARs (vmp_revoke.c) */
+	struct mutex vmas_lock;
+	struct list_head vmas;
+#endif
 };
 
 extern struct mdev_driver vmp_mdev_driver;
@@ -60,5 +65,7 @@ void vmp_parent_set_mdev(struct vmp_parent *parent, struct vmp_device *mvdev);
 void vmp_revoke(struct device *mdev_dev);
 void vmp_restore(struct device *mdev_dev);
 void vmp_wrap_vma(struct vm_area_struct *vma);
+void vmp_revoke_init(struct vmp_device *mvdev);
+void vmp_revoke_destroy(struct vmp_device *mvdev);
 
 #endif

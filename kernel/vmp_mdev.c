@@ -44,8 +44,10 @@ static int vmp_init_dev(struct vfio_device *vdev)
 	if (ret)
 		return ret;
 	mutex_init(&mvdev->state_lock);
+	vmp_revoke_init(mvdev);
 	ret = vfio_pci_core_init_dev(vdev);
 	if (ret) {
+		vmp_revoke_destroy(mvdev);
 		cleanup_srcu_struct(&mvdev->srcu);
 		return ret;
 	}
@@ -57,6 +59,7 @@ static int vmp_init_dev(struct vfio_device *vdev)
 
 static void vmp_release_dev(struct vfio_device *vdev)
 {
+	vmp_revoke_destroy(vmp_of(vdev));
 	mutex_destroy(&vmp_of(vdev)->state_lock);
 	cleanup_srcu_struct(&vmp_of(vdev)->srcu);
 	vfio_pci_core_release_dev(vdev);

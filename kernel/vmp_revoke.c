@@ -22,10 +22,11 @@
  *     disabled);
  *  3. INTx: virq_disabled (under the core's irqlock) stops both the
  *     signalling and the unmask irqfd from unmasking the line;
- *  4. after 2, every user mapping of the BARs is zapped: a fault from then
- *     on finds memory disabled and raises SIGBUS (our wrapper of the
- *     core's fault handler checks @revoked too, for VFs, whose memory
- *     enable the core always reports on).
+ *  4. after 2, every user mapping of the BARs is zapped (6.1: every vma
+ *     we track, moved and forked ones included; 6.12: the device file's
+ *     mapping): a fault from then on finds memory disabled and raises
+ *     SIGBUS (our wrapper of the core's fault handler checks @revoked
+ *     too, for VFs, whose memory enable the core always reports on).
  */
 #include <linux/mm.h>
 #include <linux/pci.h>
@@ -33,65 +34,6 @@
 #include <linux/slab.h>
 
 #include "vmp.h"
-
-#ifdef VIM_SERIES_6_1
-/*
- * Linux 6.1's vfio_pci_core lists the vmas it populated in vma_list, with
- * entries of a type private to vfio_pci_core.c: this is its layout, as
- * checked against 6.1 (kernel/Kbuild builds this branch for 6.1 only).
- */
-struct vmp_mmap_vma {
-	struct vm_area_struct *vma;
-	struct list_head vma_next;
-};
-
-/*
- * Linux 6.1: zap every vma listed in the core's vma_list (vma_lock).
- * Lock order there: mmap_lock, then vma_lock (as the core's fault path).
- * An entry's vma stays valid while its mm's mmap_lock is held and the
- * entry is listed: the core's close callback unlists it under vma_lock.
- */
-static void vmp_zap_bars(struct vfio_pci_core_device *core)
-{
-	struct vmp_mmap_vma *mv, *tmp;
-	struct mm_struct *mm;
-
-	for (;;) {
-		mutex_lock(&core->vma_lock);
-		if (list_empty(&core->vma_list)) {
-			mutex_unlock(&core->vma_lock);
-			return;
-		}
-		mv = list_first_entry(&core->vma_list, struct vmp_mmap_vma,
-				      vma_next);
-		mm = mv->vma->vm_mm;
-		mmgrab(mm);
-		mutex_unlock(&core->vma_lock);
-
-		mmap_read_lock(mm);
-		mutex_lock(&core->vma_lock);
-		list_for_each_entry_safe(mv, tmp, &core->vma_list, vma_next) {
-			struct vm_area_struct *vma = mv->vma;
-
-			if (vma->vm_mm != mm)
-				continue;
-			zap_vma_ptes(vma, vma->vm_start,
-				     vma->vm_end - vma->vm_start);
-			list_del(&mv->vma_next);
-			kfree(mv);
-		}
-		mutex_unlock(&core->vma_lock);
-		mmap_read_unlock(mm);
-		mmdrop(mm);
-	}
-}
-#else
-/* Linux 6.12: every mapping of the device file is in its own inode. */
-static void vmp_zap_bars(struct vfio_pci_core_device *core)
-{
-	unmap_mapping_range(core->vdev.inode->i_mapping, 0, 0, true);
-}
-#endif
 
 /*
  * BAR mappings: vfio_pci_core's fault handler refuses only while memory
@@ -109,14 +51,158 @@ static struct vmp_device *vmp_of_vma(struct vm_area_struct *vma)
 			    struct vmp_device, core);
 }
 
+#ifdef VIM_SERIES_6_1
+/*
+ * Linux 6.1: vfio_pci_core zaps only the vmas it lists after a fault, so a
+ * mapping moved by mremap() or inherited by fork() (whose page table
+ * entries are moved or copied after ->open) would keep reaching the BAR.
+ * So every vma of ours is tracked here, from mmap (or ->open of a copy or
+ * a split) to ->close, and revoke zaps them all.  Lock order: the vma's
+ * mmap_lock (->open and ->close run under it) > vmas_lock.  An entry's vma
+ * stays valid while it is listed: ->close unlists it before it is freed.
+ */
+struct vmp_vma {
+	struct list_head next;		/* in vmp_device.vmas */
+	struct vm_area_struct *vma;
+	bool zapped;			/* by the revoke in progress */
+};
+
+void vmp_revoke_init(struct vmp_device *mvdev)
+{
+	mutex_init(&mvdev->vmas_lock);
+	INIT_LIST_HEAD(&mvdev->vmas);
+}
+
+void vmp_revoke_destroy(struct vmp_device *mvdev)
+{
+	WARN_ON(!list_empty(&mvdev->vmas));
+	mutex_destroy(&mvdev->vmas_lock);
+}
+
+static void vmp_vma_track(struct vm_area_struct *vma)
+{
+	struct vmp_device *mvdev = vmp_of_vma(vma);
+	/* ->open cannot fail; the entry is small */
+	struct vmp_vma *v = kzalloc(sizeof(*v),
+				    GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+
+	v->vma = vma;
+	mutex_lock(&mvdev->vmas_lock);
+	list_add_tail(&v->next, &mvdev->vmas);
+	mutex_unlock(&mvdev->vmas_lock);
+}
+
+static void vmp_vma_untrack(struct vm_area_struct *vma)
+{
+	struct vmp_device *mvdev = vmp_of_vma(vma);
+	struct vmp_vma *v;
+
+	mutex_lock(&mvdev->vmas_lock);
+	list_for_each_entry(v, &mvdev->vmas, next) {
+		if (v->vma == vma) {
+			list_del(&v->next);
+			kfree(v);
+			break;
+		}
+	}
+	mutex_unlock(&mvdev->vmas_lock);
+}
+
+/*
+ * Zap every tracked vma, one mm at a time (its mmap_lock, then vmas_lock).
+ * A fork or mremap that ran meanwhile added a vma not yet zapped: the loop
+ * ends only when none is left, so an entry copied from one not yet zapped
+ * is zapped too; one copied later copies nothing (faults are refused).
+ */
+static void vmp_zap_bars(struct vmp_device *mvdev)
+{
+	struct mm_struct *mm;
+	struct vmp_vma *v;
+
+	mutex_lock(&mvdev->vmas_lock);
+	list_for_each_entry(v, &mvdev->vmas, next)
+		v->zapped = false;
+	mutex_unlock(&mvdev->vmas_lock);
+	for (;;) {
+		mm = NULL;
+		mutex_lock(&mvdev->vmas_lock);
+		list_for_each_entry(v, &mvdev->vmas, next) {
+			if (!v->zapped) {
+				mm = v->vma->vm_mm;
+				mmgrab(mm);
+				break;
+			}
+		}
+		mutex_unlock(&mvdev->vmas_lock);
+		if (!mm)
+			return;
+		mmap_read_lock(mm);
+		mutex_lock(&mvdev->vmas_lock);
+		list_for_each_entry(v, &mvdev->vmas, next) {
+			if (v->zapped || v->vma->vm_mm != mm)
+				continue;
+			zap_vma_ptes(v->vma, v->vma->vm_start,
+				     v->vma->vm_end - v->vma->vm_start);
+			v->zapped = true;
+		}
+		mutex_unlock(&mvdev->vmas_lock);
+		mmap_read_unlock(mm);
+		mmdrop(mm);
+	}
+}
+
+/*
+ * The core's ->open zaps the new vma so that its list only holds faulted
+ * ones.  A copy (fork, mremap) is still empty when ->open runs, and
+ * zapping an empty vma that carries the PAT flag of its source WARNs on
+ * 6.1 (untrack_pfn finds no entry to read the memory type from); it would
+ * zap nothing, so it is skipped.  A split half holds entries: zapped.
+ */
+static bool vmp_vma_populated(struct vm_area_struct *vma)
+{
+	unsigned long pfn;
+
+	return !follow_pfn(vma, vma->vm_start, &pfn);
+}
+#else
+/* Linux 6.12: every mapping of the device file is in its own inode. */
+void vmp_revoke_init(struct vmp_device *mvdev)
+{
+}
+
+void vmp_revoke_destroy(struct vmp_device *mvdev)
+{
+}
+
+static void vmp_vma_track(struct vm_area_struct *vma)
+{
+}
+
+static void vmp_vma_untrack(struct vm_area_struct *vma)
+{
+}
+
+static void vmp_zap_bars(struct vmp_device *mvdev)
+{
+	unmap_mapping_range(mvdev->core.vdev.inode->i_mapping, 0, 0, true);
+}
+
+static bool vmp_vma_populated(struct vm_area_struct *vma)
+{
+	return true;
+}
+#endif
+
 static void vmp_vm_open(struct vm_area_struct *vma)
 {
-	if (vmp_core_vm_ops->open)
+	vmp_vma_track(vma);
+	if (vmp_core_vm_ops->open && vmp_vma_populated(vma))
 		vmp_core_vm_ops->open(vma);
 }
 
 static void vmp_vm_close(struct vm_area_struct *vma)
 {
+	vmp_vma_untrack(vma);
 	if (vmp_core_vm_ops->close)
 		vmp_core_vm_ops->close(vma);
 }
@@ -176,8 +262,10 @@ void vmp_wrap_vma(struct vm_area_struct *vma)
 	mutex_lock(&vmp_vm_ops_lock);
 	if (!vmp_core_vm_ops && vma->vm_ops && vma->vm_ops->fault)
 		vmp_core_vm_ops = vma->vm_ops;
-	if (vmp_core_vm_ops && vma->vm_ops == vmp_core_vm_ops)
+	if (vmp_core_vm_ops && vma->vm_ops == vmp_core_vm_ops) {
 		vma->vm_ops = &vmp_vm_ops;
+		vmp_vma_track(vma);
+	}
 	mutex_unlock(&vmp_vm_ops_lock);
 }
 
@@ -220,7 +308,7 @@ void vmp_revoke(struct device *mdev_dev)
 	mutex_lock(&mvdev->state_lock);
 	if (mvdev->enabled) {
 		vmp_disable_device(&mvdev->core);
-		vmp_zap_bars(&mvdev->core);
+		vmp_zap_bars(mvdev);
 	}
 	mutex_unlock(&mvdev->state_lock);
 }

@@ -3,6 +3,7 @@
  * Suite "mdev": vfio_mdev_pci with vfio_iommu_mdev loaded in place of
  * vfio_iommu_type1.  Arguments are BDFs from tests/bed/bed.conf.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/pci_regs.h>
@@ -927,6 +928,107 @@ static int t_revoke(int argc, char **argv)
 	return 0;
 }
 
+/* Read a BAR0 id register at @p; 0 if it faulted (SIGBUS), 1 if it read. */
+static int ptr_readable(volatile uint32_t *p, uint32_t *val)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int readable = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (!sigsetjmp(bus_jmp, 1)) {
+		*val = *p;
+		readable = 1;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return readable;
+}
+
+/*
+ * mdev.revoke_moved PCI MDEV: BAR0 of the mdev mapped four ways before the
+ * revoke: the original mapping (touched), a second one touched and then
+ * moved by mremap(MREMAP_MAYMOVE | MREMAP_FIXED), a third never touched,
+ * and both touched ones inherited by a forked child.  The vfio-pci group
+ * of the same physical group leaves the container first: every one of
+ * them, in the parent and in the child, faults (SIGBUS) from then on.
+ */
+static int t_revoke_moved(int argc, char **argv)
+{
+	volatile uint32_t *moved, *never, *orig;
+	int go[2], res[2], cfd, st;
+	char x = 0, child_res[2];
+	struct vt_dev p, m;
+	uint32_t id = 0;
+	void *second, *hole;
+	size_t size;
+	pid_t kid;
+
+	VT_ASSERT(argc == 3, "usage: PCI MDEV");
+	vt_mdev_remove_all();
+	if (make_mdev(argv[2], UUID_B))
+		return 1;
+	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
+		return 1;
+	size = m.bar0_size;
+	orig = (volatile uint32_t *)m.bar0;
+	VT_ASSERT(*orig == 0x010000ed, "BAR0 id %#x", *orig);
+	second = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m.dfd, 0);
+	VT_ASSERT(second != MAP_FAILED, "mmap BAR0: %s", strerror(errno));
+	VT_ASSERT(*(volatile uint32_t *)second == 0x010000ed, "second mapping");
+	hole = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VT_ASSERT(hole != MAP_FAILED, "mmap a hole");
+	moved = mremap(second, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	VT_ASSERT(moved != MAP_FAILED && (void *)moved == hole, "mremap: %s",
+		  strerror(errno));
+	VT_ASSERT(*moved == 0x010000ed, "the moved mapping reads %#x", *moved);
+	never = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m.dfd, 0);
+	VT_ASSERT(never != MAP_FAILED, "mmap BAR0: %s", strerror(errno));
+	VT_OK(pipe(go) || pipe(res) ? -errno : 0);
+	kid = fork();
+	VT_ASSERT(kid >= 0, "fork");
+	if (!kid) {
+		/* keep only the mappings: the groups must leave with the parent's fds */
+		alarm(30);
+		munmap((void *)p.bar0, p.bar0_size);
+		for (st = 3; st < 1024; st++)
+			if (st != go[0] && st != res[1])
+				close(st);
+		if (write(res[1], "r", 1) != 1 || read(go[0], &x, 1) != 1)
+			_exit(2);
+		child_res[0] = ptr_readable(orig, &id) ? 'R' : 'F';
+		child_res[1] = ptr_readable(moved, &id) ? 'R' : 'F';
+		_exit(write(res[1], child_res, 2) == 2 ? 0 : 3);
+	}
+	VT_ASSERT(read(res[0], &x, 1) == 1 && x == 'r', "child not ready");
+	VT_NOTE("BAR0 mapped, moved (%p), never touched (%p); child %d inherits them",
+		(void *)moved, (void *)never, kid);
+
+	cfd = p.cfd;
+	p.own_container = 0;
+	vt_dev_close(&p);
+	VT_ASSERT(vt_klog_contains("DMA is revoked", NULL),
+		  "no revocation message in the kernel log");
+	VT_ASSERT(!ptr_readable(orig, &id), "the original mapping reads %#x after revoke",
+		  id);
+	VT_ASSERT(!ptr_readable(moved, &id), "the moved mapping reads %#x after revoke",
+		  id);
+	VT_ASSERT(!ptr_readable(never, &id), "the untouched mapping reads %#x after revoke",
+		  id);
+	VT_ASSERT(write(go[1], &x, 1) == 1, "go");
+	VT_ASSERT(read(res[0], child_res, 2) == 2, "child's result");
+	VT_ASSERT(waitpid(kid, &st, 0) == kid && WIFEXITED(st) &&
+		  !WEXITSTATUS(st), "child status %#x", st);
+	VT_ASSERT(child_res[0] == 'F', "the child's inherited mapping read after revoke");
+	VT_ASSERT(child_res[1] == 'F', "the child's inherited moved mapping read after revoke");
+	VT_NOTE("after revoke: original, moved, untouched and the child's two inherited mappings fault");
+	munmap((void *)moved, size);
+	munmap((void *)never, size);
+	vt_dev_close(&m);
+	close(cfd);
+	VT_OK(vt_mdev_remove(UUID_B));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	return 0;
+}
+
 /*
  * mdev.gone_open BDF HOW: unbind the parent ("unbind") or remove the PCI
  * device ("remove") while the mdev is open: the write waits until user
@@ -1178,6 +1280,7 @@ const struct vt_case mdev_cases[] = {
 	{ "kdrv", t_kdrv, "EDU_BDF NIC_BDF" },
 	{ "host_open", t_host_open, "BDF" },
 	{ "revoke", t_revoke, "PCI_BDF MDEV_BDF [iommufd]" },
+	{ "revoke_moved", t_revoke_moved, "PCI_BDF MDEV_BDF" },
 	{ "gone_open", t_gone_open, "BDF unbind|remove|mdev" },
 	{ "rmmod_open", t_rmmod_open, "BDF" },
 	{ "refuse", t_refuse, "BRIDGE_BDF" },
