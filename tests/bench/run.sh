@@ -8,7 +8,7 @@ mib=${BENCH_MIB:-1024}
 log=$top/build/logs/bench.log
 plan=$top/build/bench-plan.sh
 mkdir -p "$top/build/logs"
-{ echo "BENCH_MIB=$mib"; cat "$top/tests/bench/plan.sh"; } > "$plan"
+{ echo "BENCH_MIB=$mib"; cat "$top/tests/plans/bench.sh"; } > "$plan"
 "$top/tests/bed/mkinitramfs.sh" "$kver" "$top/build/initrd-bench.gz" "$plan" || exit 1
 BED_MEM=$((mib * 2 + 1024)) "$top/tests/bed/boot.sh" "$kver" \
 	"$top/build/initrd-bench.gz" "$log" 900

@@ -8,7 +8,7 @@ log=$top/build/logs/demo.log
 mkdir -p "$top/build/logs"
 echo "Booting Debian's $kver under QEMU with an emulated Intel IOMMU..."
 "$top/tests/bed/mkinitramfs.sh" "$kver" "$top/build/initrd-demo.gz" \
-	"$top/tests/demo/plan.sh" || exit 1
+	"$top/tests/plans/demo.sh" || exit 1
 start=$(date +%s)
 "$top/tests/bed/boot.sh" "$kver" "$top/build/initrd-demo.gz" "$log" 240
 tr -d '\r' < "$log" | sed -n -e 's/^\(# \)\{0,1\}DEMO: //p' \

@@ -52,12 +52,10 @@ static long count_runs(uint8_t *p, size_t len)
 	return runs;
 }
 
-/* The backend the label names must be the one the container uses. */
-static int check_backend(const char *label)
+static const char *backend_refcnt(const char *label)
 {
-	if (!strcmp(label, "ours"))
-		return access("/sys/module/vfio_iommu_mdev", F_OK) ? -ENOENT : 0;
-	return access("/sys/module/vfio_iommu_mdev", F_OK) ? 0 : -EEXIST;
+	return strcmp(label, "ours") ? "/sys/module/vfio_iommu_type1/refcnt" :
+				       "/sys/module/vfio_iommu_mdev/refcnt";
 }
 
 static int run(struct vt_dev *d, const char *label, const char *kind,
@@ -108,13 +106,20 @@ static int t_map(int argc, char **argv)
 {
 	struct vt_dev d;
 	size_t len;
+	long refs;
 
 	VT_ASSERT(argc == 4, "usage");
 	len = (size_t)atol(argv[3]) << 20;
-	VT_OK(check_backend(argv[2]));
 	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
+	refs = vt_sysfs_long(backend_refcnt(argv[2]));
+	VT_OK(refs);
 	VT_OK(vt_dev_open(&d, -1, vt_pci_group(argv[1]), argv[1],
 			  VFIO_TYPE1v2_IOMMU));
+	/* the VFIO core holds the serving backend's module while set */
+	VT_ASSERT(vt_sysfs_long(backend_refcnt(argv[2])) == refs + 1,
+		  "the container is not served by %s (%s: %ld, was %ld)",
+		  argv[2], backend_refcnt(argv[2]),
+		  vt_sysfs_long(backend_refcnt(argv[2])), refs);
 	if (run(&d, argv[2], "4k", len) || run(&d, argv[2], "2m", len))
 		return 1;
 	vt_dev_close(&d);
