@@ -64,7 +64,8 @@ static struct vmp_device *vmp_of_vma(struct vm_area_struct *vma)
 struct vmp_vma {
 	struct list_head next;		/* in vmp_device.vmas */
 	struct vm_area_struct *vma;
-	bool zapped;			/* by the revoke in progress */
+	/* no entry can reach the BAR since the revoke in progress began */
+	bool zapped;
 };
 
 void vmp_revoke_init(struct vmp_device *mvdev)
@@ -79,6 +80,25 @@ void vmp_revoke_destroy(struct vmp_device *mvdev)
 	mutex_destroy(&mvdev->vmas_lock);
 }
 
+/* Has @mm a vma of @mvdev not zapped by the revoke in progress?  vmas_lock. */
+static bool vmp_mm_unzapped(struct vmp_device *mvdev, struct mm_struct *mm)
+{
+	struct vmp_vma *v;
+
+	list_for_each_entry(v, &mvdev->vmas, next)
+		if (v->vma->vm_mm == mm && !v->zapped)
+			return true;
+	return false;
+}
+
+/*
+ * A new vma: mmap, a split half, or a copy for mremap (entries moved in
+ * after ->open; ->mremap zaps them) or fork (entries copied after ->open
+ * from the parent, current->mm, under its mmap_lock held for write).  A
+ * fork copy made during a revoke whose parent has no unzapped vma left is
+ * empty and stays so: counted as zapped, so that a task forking in a loop
+ * cannot keep the revoke's zap loop going.
+ */
 static void vmp_vma_track(struct vm_area_struct *vma)
 {
 	struct vmp_device *mvdev = vmp_of_vma(vma);
@@ -88,7 +108,29 @@ static void vmp_vma_track(struct vm_area_struct *vma)
 
 	v->vma = vma;
 	mutex_lock(&mvdev->vmas_lock);
+	v->zapped = READ_ONCE(mvdev->revoked) && vma->vm_mm != current->mm &&
+		    !vmp_mm_unzapped(mvdev, current->mm);
 	list_add_tail(&v->next, &mvdev->vmas);
+	mutex_unlock(&mvdev->vmas_lock);
+}
+
+/*
+ * After mremap() moved the page-table entries into @vma (its mmap_lock
+ * held for write): zap them.  The mapping faults in again through the
+ * core, which then lists it, so the core's own zaps (memory disable,
+ * reset) reach a moved mapping too, and a task moving a mapping in a loop
+ * cannot keep the revoke's zap loop going.
+ */
+static void vmp_vma_moved(struct vm_area_struct *vma)
+{
+	struct vmp_device *mvdev = vmp_of_vma(vma);
+	struct vmp_vma *v;
+
+	zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+	mutex_lock(&mvdev->vmas_lock);
+	list_for_each_entry(v, &mvdev->vmas, next)
+		if (v->vma == vma)
+			v->zapped = true;
 	mutex_unlock(&mvdev->vmas_lock);
 }
 
@@ -110,9 +152,10 @@ static void vmp_vma_untrack(struct vm_area_struct *vma)
 
 /*
  * Zap every tracked vma, one mm at a time (its mmap_lock, then vmas_lock).
- * A fork or mremap that ran meanwhile added a vma not yet zapped: the loop
- * ends only when none is left, so an entry copied from one not yet zapped
- * is zapped too; one copied later copies nothing (faults are refused).
+ * A fork that ran meanwhile from an mm not yet zapped added a vma not yet
+ * zapped: the loop ends only when none is left.  It ends: a fork from an
+ * mm already zapped, a move and a split add no such vma, and no mmap
+ * comes after the revoke's synchronize_srcu().
  */
 static void vmp_zap_bars(struct vmp_device *mvdev)
 {
@@ -182,6 +225,10 @@ static void vmp_vma_untrack(struct vm_area_struct *vma)
 {
 }
 
+static void vmp_vma_moved(struct vm_area_struct *vma)
+{
+}
+
 static void vmp_zap_bars(struct vmp_device *mvdev)
 {
 	unmap_mapping_range(mvdev->core.vdev.inode->i_mapping, 0, 0, true);
@@ -205,6 +252,18 @@ static void vmp_vm_close(struct vm_area_struct *vma)
 	vmp_vma_untrack(vma);
 	if (vmp_core_vm_ops->close)
 		vmp_core_vm_ops->close(vma);
+}
+
+static int vmp_vm_mremap(struct vm_area_struct *vma)
+{
+	if (vmp_core_vm_ops->mremap) {
+		int ret = vmp_core_vm_ops->mremap(vma);
+
+		if (ret)
+			return ret;
+	}
+	vmp_vma_moved(vma);
+	return 0;
 }
 
 static vm_fault_t vmp_fault(struct vm_fault *vmf)
@@ -251,6 +310,7 @@ static int vmp_vm_access(struct vm_area_struct *vma, unsigned long addr,
 static const struct vm_operations_struct vmp_vm_ops = {
 	.open = vmp_vm_open,
 	.close = vmp_vm_close,
+	.mremap = vmp_vm_mremap,
 	.fault = vmp_fault,
 	.huge_fault = vmp_huge_fault,
 	.access = vmp_vm_access,

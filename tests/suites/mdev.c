@@ -7,8 +7,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/pci_regs.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -943,13 +945,37 @@ static int ptr_readable(volatile uint32_t *p, uint32_t *val)
 	return readable;
 }
 
+/* A thread moving a BAR mapping between two places until told to stop. */
+static struct {
+	void *at[2];
+	size_t size;
+	atomic_int stop, moves, where;
+} pp;
+
+static void *pingpong(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&pp.stop)) {
+		int w = atomic_load(&pp.where);
+
+		if (mremap(pp.at[w], pp.size, pp.size,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, pp.at[!w]) == MAP_FAILED)
+			break;
+		atomic_store(&pp.where, !w);
+		atomic_fetch_add(&pp.moves, 1);
+	}
+	return NULL;
+}
+
 /*
  * mdev.revoke_moved PCI MDEV: BAR0 of the mdev mapped four ways before the
  * revoke: the original mapping (touched), a second one touched and then
  * moved by mremap(MREMAP_MAYMOVE | MREMAP_FIXED), a third never touched,
- * and both touched ones inherited by a forked child.  The vfio-pci group
- * of the same physical group leaves the container first: every one of
- * them, in the parent and in the child, faults (SIGBUS) from then on.
+ * and both touched ones inherited by a forked child; a fifth is moved back
+ * and forth by a thread all along.  The vfio-pci group of the same
+ * physical group leaves the container first: the revoke completes while
+ * the thread keeps moving, and every mapping, in the parent and in the
+ * child, faults (SIGBUS) from then on.
  */
 static int t_revoke_moved(int argc, char **argv)
 {
@@ -959,8 +985,10 @@ static int t_revoke_moved(int argc, char **argv)
 	struct vt_dev p, m;
 	uint32_t id = 0;
 	void *second, *hole;
+	pthread_t mover;
 	size_t size;
 	pid_t kid;
+	int n;
 
 	VT_ASSERT(argc == 3, "usage: PCI MDEV");
 	vt_mdev_remove_all();
@@ -982,6 +1010,11 @@ static int t_revoke_moved(int argc, char **argv)
 	VT_ASSERT(*moved == 0x010000ed, "the moved mapping reads %#x", *moved);
 	never = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m.dfd, 0);
 	VT_ASSERT(never != MAP_FAILED, "mmap BAR0: %s", strerror(errno));
+	pp.size = size;
+	pp.at[0] = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m.dfd, 0);
+	pp.at[1] = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VT_ASSERT(pp.at[0] != MAP_FAILED && pp.at[1] != MAP_FAILED, "mmap");
+	VT_ASSERT(*(volatile uint32_t *)pp.at[0] == 0x010000ed, "fifth mapping");
 	VT_OK(pipe(go) || pipe(res) ? -errno : 0);
 	kid = fork();
 	VT_ASSERT(kid >= 0, "fork");
@@ -1002,11 +1035,23 @@ static int t_revoke_moved(int argc, char **argv)
 	VT_NOTE("BAR0 mapped, moved (%p), never touched (%p); child %d inherits them",
 		(void *)moved, (void *)never, kid);
 
+	VT_OK(-pthread_create(&mover, NULL, pingpong, NULL));
+	while (atomic_load(&pp.moves) < 100)
+		usleep(1000);
 	cfd = p.cfd;
 	p.own_container = 0;
 	vt_dev_close(&p);
+	n = atomic_load(&pp.moves);
+	usleep(100000);
+	atomic_store(&pp.stop, 1);
+	pthread_join(mover, NULL);
+	VT_ASSERT(atomic_load(&pp.moves) > n, "the mover stopped moving (%d moves)",
+		  atomic_load(&pp.moves));
 	VT_ASSERT(vt_klog_contains("DMA is revoked", NULL),
 		  "no revocation message in the kernel log");
+	VT_NOTE("revoked while a thread moved a mapping %d times", n);
+	VT_ASSERT(!ptr_readable(pp.at[atomic_load(&pp.where)], &id),
+		  "the mapping moved back and forth reads %#x after revoke", id);
 	VT_ASSERT(!ptr_readable(orig, &id), "the original mapping reads %#x after revoke",
 		  id);
 	VT_ASSERT(!ptr_readable(moved, &id), "the moved mapping reads %#x after revoke",
@@ -1022,6 +1067,8 @@ static int t_revoke_moved(int argc, char **argv)
 	VT_NOTE("after revoke: original, moved, untouched and the child's two inherited mappings fault");
 	munmap((void *)moved, size);
 	munmap((void *)never, size);
+	munmap(pp.at[0], size);
+	munmap(pp.at[1], size);
 	vt_dev_close(&m);
 	close(cfd);
 	VT_OK(vt_mdev_remove(UUID_B));
