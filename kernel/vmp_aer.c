@@ -8,9 +8,8 @@
  * (CAN_RECOVER), so the rest of the hierarchy below the port recovers.
  * Lock order: the parent's device_lock (held by the AER core, which also
  * holds pci_bus_sem for read) > vmp_err_lock > vfio_pci_core's igate.
- * vmp_parent_lock must not be taken here: it is held across pci_walk_bus()
- * and pci_reset_bus() (vmp_reset.c), so with a writer of pci_bus_sem
- * queued (hotplug) the two would deadlock.
+ * Nothing else of ours is taken here: vmp_err_lock only guards the
+ * parent's mdev pointer, and nothing waits for pci_bus_sem under it.
  */
 #include <linux/eventfd.h>
 #include <linux/pci.h>

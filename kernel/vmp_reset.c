@@ -193,12 +193,14 @@ void vmp_reset_close(struct vmp_device *mvdev, bool used)
 /*
  * The parent leaves the driver: no walk may look at it any more (its bus is
  * not reset until it is bound again).  A reset in progress that marked it
- * fails (it trylocks this device's lock, which unbind holds) and never
- * looks at it again.
+ * is waited for: it cannot last (its trylock of this device's lock, which
+ * unbind holds, fails), and otherwise the device could be bound again and
+ * opened before that reset hits it.
  */
 void vmp_reset_unbind(struct vmp_parent *parent)
 {
 	mutex_lock(&vmp_parent_lock);
+	vmp_reset_wait(parent);
 	pci_set_drvdata(parent->pdev, NULL);
 	mutex_unlock(&vmp_parent_lock);
 }
