@@ -94,7 +94,7 @@
 enum fz_op {
 	/* container */
 	O_API, O_EXT, O_SET_IOMMU, O_INFO, O_MAP, O_UNMAP, O_DIRTY,
-	O_COPEN,
+	O_COPEN, O_DOMSEQ,
 	/* group */
 	O_GSTATUS, O_GSET, O_GUNSET, O_GDEV, O_GOPEN,
 	/* device */
@@ -124,6 +124,7 @@ static const struct {
 	[O_UNMAP] = { "unmap_dma", 16 },
 	[O_DIRTY] = { "dirty_pages", 2 },
 	[O_COPEN] = { "open_container", 1 },
+	[O_DOMSEQ] = { "domain_set_change_map", 3 },
 	[O_GSTATUS] = { "group_get_status", 2 },
 	[O_GSET] = { "group_set_container", 4 },
 	[O_GUNSET] = { "group_unset_container", 1 },
@@ -202,6 +203,7 @@ struct fz_target {
 	char uuid[48];
 	int kind;
 	int group;
+	int pgroup;		/* the physical IOMMU group of bdf */
 	const char *name;	/* bdf or uuid */
 };
 
@@ -563,7 +565,8 @@ static uint64_t a_iova(void)
 	static const uint64_t special[] = {
 		0, 0xfee00000ULL, 0xfee00000ULL - PG, 0xfeeff000ULL,
 		0xfef00000ULL, (1ULL << 32) - PG, (1ULL << 39) - PG,
-		1ULL << 39, 1ULL << 48, 1ULL << 63, ~0ULL - PG + 1,
+		1ULL << 39, (1ULL << 48) - PG, 1ULL << 48, (1ULL << 57) - PG,
+		1ULL << 57, 1ULL << 62, 1ULL << 63, ~0ULL - PG + 1,
 		~0ULL - 2 * PG + 1, ~0ULL, FZ_EDU_WIN,
 	};
 	int i;
@@ -849,6 +852,107 @@ static long op_dirty(void)
 	x->g.bitmap.data = (void *)(argp + PG);
 	slot_op(O_DIRTY, fd, x->d.flags, x->g.iova, x->g.size);
 	return sys_ret(ioctl(fd, VFIO_IOMMU_DIRTY_PAGES, &x->d));
+}
+
+/*
+ * The container's domain set changes between maps: a group leaves (the
+ * last one: no domain is left; or a vfio-pci group before the mdevs of
+ * its physical group: they are revoked), a small mapping at the top of
+ * the IOVA space or at an IOMMU's aperture edge is made meanwhile, and a
+ * group joins (the same or another), which must check every mapping
+ * before the IOMMU driver sees one.  Then the mapping goes.
+ */
+/* Is group @fd in no container (so taking it disturbs no one)? */
+static int group_free(int fd)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+
+	return !ioctl(fd, VFIO_GROUP_GET_STATUS, &st) &&
+	       !(st.flags & VFIO_GROUP_FLAGS_CONTAINER_SET);
+}
+
+/* Group fds of a vfio-pci group and of an mdev of the same group. */
+static int pci_mdev_pair(int *g, int *g2)
+{
+	int i, j;
+
+	for (i = 0; i < NGR; i++) {
+		if (gfd[i].fd < 0 || tg[gfd[i].t].kind != K_PCI)
+			continue;
+		for (j = 0; j < NGR; j++) {
+			if (gfd[j].fd < 0 || tg[gfd[j].t].kind != K_MDEV ||
+			    tg[gfd[j].t].pgroup != tg[gfd[i].t].pgroup)
+				continue;
+			*g = gfd[i].fd;
+			*g2 = gfd[j].fd;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static long op_domseq(void)
+{
+	static const uint64_t edge[] = {
+		~0ULL - PG + 1, ~0ULL - 2 * PG + 1, (1ULL << 39) - PG,
+		1ULL << 39, (1ULL << 48) - PG, 1ULL << 48, (1ULL << 57) - PG,
+		1ULL << 57, 1ULL << 62, 1ULL << 63,
+	};
+	int c, g = a_gfd(NULL), g2 = a_gfd(NULL), own, pair = 0, j;
+	struct vfio_iommu_type1_dma_map *m;
+	uint64_t iova, size;
+	long r;
+
+	iova = edge[rnd(sizeof(edge) / sizeof(edge[0]))];
+	size = (1 + rnd(2)) * PG;
+	slot_op(O_DOMSEQ, g, g2, iova, size);
+	/*
+	 * Groups in no container go into a container of its own: g, then
+	 * g2, mostly a vfio-pci group and an mdev of the same physical
+	 * group, so that g leaving next revokes the mdev and leaves no
+	 * domain.  A group is never taken out of a shared container here:
+	 * its last group leaving under another worker's ioctl is the stock
+	 * core's use-after-free when type1 serves it (docs/upstream/).
+	 * Otherwise: a map at the edge in a shared container.
+	 */
+	if (chance(70))
+		pair = pci_mdev_pair(&g, &g2);
+	c = a_cfd();
+	own = -1;
+	if (group_free(g)) {
+		own = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+		if (own < 0)
+			return -errno;
+		c = own;
+		if (!ioctl(g, VFIO_GROUP_SET_CONTAINER, &own) &&
+		    !ioctl(own, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) &&
+		    group_free(g2))
+			ioctl(g2, VFIO_GROUP_SET_CONTAINER, &own);
+		if (pair || chance(80))
+			ioctl(g, VFIO_GROUP_UNSET_CONTAINER);
+		g2 = pair ? g : a_gfd(NULL);
+	}
+	m = arg_buf(sizeof(*m));
+	m->argsz = sizeof(*m);
+	m->flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	m->vaddr = a_vaddr();
+	m->iova = iova;
+	m->size = size;
+	r = sys_ret(ioctl(c, VFIO_IOMMU_MAP_DMA, m));
+	j = chance(40) ? g : g2;
+	if (own >= 0 && chance(90) && group_free(j))
+		ioctl(j, VFIO_GROUP_SET_CONTAINER, &c);
+	if (!r) {
+		struct vfio_iommu_type1_dma_unmap *u = arg_buf(sizeof(*u));
+
+		u->argsz = sizeof(*u);
+		u->iova = iova;
+		u->size = size;
+		ioctl(c, VFIO_IOMMU_UNMAP_DMA, u);
+	}
+	if (own >= 0)
+		close(own);
+	return r;
 }
 
 static long op_copen(void)
@@ -1542,7 +1646,7 @@ static long op_dup(void)
 static long (*const op_fn[O_FUZZ_NR])(void) = {
 	[O_API] = op_api, [O_EXT] = op_ext, [O_SET_IOMMU] = op_set_iommu,
 	[O_INFO] = op_info, [O_MAP] = op_map, [O_UNMAP] = op_unmap,
-	[O_DIRTY] = op_dirty, [O_COPEN] = op_copen,
+	[O_DIRTY] = op_dirty, [O_COPEN] = op_copen, [O_DOMSEQ] = op_domseq,
 	[O_GSTATUS] = op_gstatus, [O_GSET] = op_gset, [O_GUNSET] = op_gunset,
 	[O_GDEV] = op_gdev, [O_GOPEN] = op_gopen, [O_DINFO] = op_dinfo,
 	[O_RINFO] = op_rinfo, [O_IINFO] = op_iinfo, [O_IRQS] = op_irqs,
@@ -1618,6 +1722,7 @@ static void target_look(struct fz_target *t)
 
 	t->kind = K_NONE;
 	t->group = -1;
+	t->pgroup = vt_pci_group(t->bdf);
 	t->name = NULL;
 	if (vt_pci_driver(t->bdf, drv, sizeof(drv)))
 		return;
