@@ -761,19 +761,25 @@ static void on_sigbus(int sig)
 	siglongjmp(bus_jmp, sig);
 }
 
-/* Read BAR0's id register; 0 if it faulted (SIGBUS), 1 if it read. */
-static int bar_readable(struct vt_dev *d, uint32_t *val)
+/* Read a BAR0 id register at @p; 0 if it faulted (SIGBUS), 1 if it read. */
+static int ptr_readable(volatile uint32_t *p, uint32_t *val)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus }, old;
 	int readable = 0;
 
 	sigaction(SIGBUS, &sa, &old);
 	if (!sigsetjmp(bus_jmp, 1)) {
-		*val = edu_rd32(d, EDU_ID);
+		*val = *p;
 		readable = 1;
 	}
 	sigaction(SIGBUS, &old, NULL);
 	return readable;
+}
+
+/* Read BAR0's id register; 0 if it faulted (SIGBUS), 1 if it read. */
+static int bar_readable(struct vt_dev *d, uint32_t *val)
+{
+	return ptr_readable((volatile uint32_t *)(d->bar0 + EDU_ID), val);
 }
 
 /* COMMAND register of the physical device, read through sysfs. */
@@ -928,21 +934,6 @@ static int t_revoke(int argc, char **argv)
 	vt_free(buf, PG);
 	vt_free(src, PG);
 	return 0;
-}
-
-/* Read a BAR0 id register at @p; 0 if it faulted (SIGBUS), 1 if it read. */
-static int ptr_readable(volatile uint32_t *p, uint32_t *val)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	int readable = 0;
-
-	sigaction(SIGBUS, &sa, &old);
-	if (!sigsetjmp(bus_jmp, 1)) {
-		*val = *p;
-		readable = 1;
-	}
-	sigaction(SIGBUS, &old, NULL);
-	return readable;
 }
 
 /* A thread moving a BAR mapping between two places until told to stop. */
