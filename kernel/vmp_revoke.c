@@ -80,36 +80,33 @@ void vmp_revoke_destroy(struct vmp_device *mvdev)
 	mutex_destroy(&mvdev->vmas_lock);
 }
 
-/* Has @mm a vma of @mvdev not zapped by the revoke in progress?  vmas_lock. */
-static bool vmp_mm_unzapped(struct vmp_device *mvdev, struct mm_struct *mm)
-{
-	struct vmp_vma *v;
-
-	list_for_each_entry(v, &mvdev->vmas, next)
-		if (v->vma->vm_mm == mm && !v->zapped)
-			return true;
-	return false;
-}
-
 /*
  * A new vma: mmap, a split half, or a copy for mremap (entries moved in
  * after ->open; ->mremap zaps them) or fork (entries copied after ->open
- * from the parent, current->mm, under its mmap_lock held for write).  A
- * fork copy made during a revoke whose parent has no unzapped vma left is
- * empty and stays so: counted as zapped, so that a task forking in a loop
- * cannot keep the revoke's zap loop going.
+ * from the parent, current->mm, whose mmap_lock is held for write).  A
+ * fork during a revoke first zaps the parent's vmas not yet zapped, so the
+ * copy is empty and counts as zapped: a chain of tasks forking cannot
+ * keep the revoke's zap loop going.
  */
 static void vmp_vma_track(struct vm_area_struct *vma)
 {
 	struct vmp_device *mvdev = vmp_of_vma(vma);
 	/* ->open cannot fail; the entry is small */
-	struct vmp_vma *v = kzalloc(sizeof(*v),
-				    GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	struct vmp_vma *w, *v = kzalloc(sizeof(*v),
+					GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 
 	v->vma = vma;
 	mutex_lock(&mvdev->vmas_lock);
-	v->zapped = READ_ONCE(mvdev->revoked) && vma->vm_mm != current->mm &&
-		    !vmp_mm_unzapped(mvdev, current->mm);
+	if (READ_ONCE(mvdev->revoked) && vma->vm_mm != current->mm) {
+		list_for_each_entry(w, &mvdev->vmas, next) {
+			if (w->vma->vm_mm != current->mm || w->zapped)
+				continue;
+			zap_vma_ptes(w->vma, w->vma->vm_start,
+				     w->vma->vm_end - w->vma->vm_start);
+			w->zapped = true;
+		}
+		v->zapped = true;
+	}
 	list_add_tail(&v->next, &mvdev->vmas);
 	mutex_unlock(&mvdev->vmas_lock);
 }
@@ -151,10 +148,10 @@ static void vmp_vma_untrack(struct vm_area_struct *vma)
 }
 
 /*
- * Zap every tracked vma, one mm at a time (its mmap_lock, then vmas_lock).
- * A fork that ran meanwhile from an mm not yet zapped added a vma not yet
- * zapped: the loop ends only when none is left.  It ends: a fork from an
- * mm already zapped, a move and a split add no such vma, and no mmap
+ * Zap every tracked vma, one mm at a time (its mmap_lock, then vmas_lock),
+ * until none is left unzapped.  It ends: a fork zaps its parent first and
+ * adds a zapped copy, a move adds a zapped vma, a split half comes from a
+ * vma of the same mm (at most one per page of the mapping), and no mmap
  * comes after the revoke's synchronize_srcu().
  */
 static void vmp_zap_bars(struct vmp_device *mvdev)
@@ -196,16 +193,19 @@ static void vmp_zap_bars(struct vmp_device *mvdev)
 
 /*
  * The core's ->open zaps the new vma so that its list only holds faulted
- * ones.  A copy (fork, mremap) is still empty when ->open runs, and
- * zapping an empty vma that carries the PAT flag of its source WARNs on
- * 6.1 (untrack_pfn finds no entry to read the memory type from); it would
- * zap nothing, so it is skipped.  A split half holds entries: zapped.
+ * ones.  The copy mremap makes is still empty when ->open runs and carries
+ * the PAT flag of its source: zapping it would do nothing but WARN in
+ * untrack_pfn on 6.1 (it finds no entry to read the memory type from), so
+ * that one case is skipped.  Fork copies and split halves of a moved
+ * mapping's source have the flag cleared by the core; every other vma
+ * goes to the core's ->open as before.
  */
-static bool vmp_vma_populated(struct vm_area_struct *vma)
+static bool vmp_vma_core_open(struct vm_area_struct *vma)
 {
 	unsigned long pfn;
 
-	return !follow_pfn(vma, vma->vm_start, &pfn);
+	return !(vma->vm_flags & VM_PAT) ||
+	       !follow_pfn(vma, vma->vm_start, &pfn);
 }
 #else
 /* Linux 6.12: every mapping of the device file is in its own inode. */
@@ -234,7 +234,7 @@ static void vmp_zap_bars(struct vmp_device *mvdev)
 	unmap_mapping_range(mvdev->core.vdev.inode->i_mapping, 0, 0, true);
 }
 
-static bool vmp_vma_populated(struct vm_area_struct *vma)
+static bool vmp_vma_core_open(struct vm_area_struct *vma)
 {
 	return true;
 }
@@ -243,7 +243,7 @@ static bool vmp_vma_populated(struct vm_area_struct *vma)
 static void vmp_vm_open(struct vm_area_struct *vma)
 {
 	vmp_vma_track(vma);
-	if (vmp_core_vm_ops->open && vmp_vma_populated(vma))
+	if (vmp_core_vm_ops->open && vmp_vma_core_open(vma))
 		vmp_core_vm_ops->open(vma);
 }
 

@@ -51,6 +51,8 @@ t "mdev: parent cannot be opened as a plain VFIO device (sibling on vfio-pci)" /
 t "mdev: vfio-pci group leaving first revokes the mdev" /bed/vt mdev.revoke "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: the revoke faults moved, forked and untouched BAR mappings too" \
 	/bed/vt mdev.revoke_moved "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: memory decode off faults every piece of a split and moved BAR mapping" \
+	/bed/vt mdev.split_disable "$EDU_SINGLE"
 t "mdev: unbind parent while open waits, then rebinds" /bed/vt mdev.gone_open "$EDU_SINGLE" unbind
 t "mdev: PCI remove while open waits, rescan, works" /bed/vt mdev.gone_open "$EDU_NS_B" remove
 t "mdev: mdev remove while open waits, then recreated, works" /bed/vt mdev.gone_open "$EDU_NS_A" mdev

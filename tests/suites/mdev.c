@@ -1068,6 +1068,56 @@ static int t_revoke_moved(int argc, char **argv)
 }
 
 /*
+ * mdev.split_disable BDF: BAR0 of an mdev mapped and touched, its second
+ * page moved elsewhere (the mapping is split in three); the user turns
+ * memory decode off in the command register: every piece faults
+ * (vfio_pci_core's own zap reaches them: the driver must not hide a
+ * populated piece from it); turned on again, every piece reads.
+ */
+static int t_split_disable(int argc, char **argv)
+{
+	uint8_t *bar, *moved, *hole;
+	uint16_t cmd, off;
+	struct vt_dev m;
+	uint32_t id = 0;
+
+	VT_ASSERT(argc == 2, "usage: BDF");
+	vt_mdev_remove_all();
+	if (make_mdev(argv[1], UUID_A) || open_mdev(&m, -1, UUID_A))
+		return 1;
+	bar = (uint8_t *)m.bar0;
+	VT_ASSERT(ptr_readable((volatile uint32_t *)bar, &id) && id == 0x010000ed,
+		  "BAR0 id %#x", id);
+	hole = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	VT_ASSERT(hole != MAP_FAILED, "mmap a hole");
+	moved = mremap(bar + PG, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	VT_ASSERT(moved == hole, "mremap: %s", strerror(errno));
+	VT_ASSERT(ptr_readable((volatile uint32_t *)(bar + 2 * PG), &id),
+		  "the tail does not read before the disable");
+	VT_ASSERT(ptr_readable((volatile uint32_t *)moved, &id),
+		  "the moved page does not read before the disable");
+	VT_OK(vt_cfg_read(&m, PCI_COMMAND, &cmd, 2));
+	off = cmd & ~PCI_COMMAND_MEMORY;
+	VT_OK(vt_cfg_write(&m, PCI_COMMAND, &off, 2));
+	VT_ASSERT(!ptr_readable((volatile uint32_t *)bar, &id),
+		  "the head reads %#x with memory decode off", id);
+	VT_ASSERT(!ptr_readable((volatile uint32_t *)(bar + 2 * PG), &id),
+		  "the tail reads %#x with memory decode off", id);
+	VT_ASSERT(!ptr_readable((volatile uint32_t *)moved, &id),
+		  "the moved page reads %#x with memory decode off", id);
+	VT_OK(vt_cfg_write(&m, PCI_COMMAND, &cmd, 2));
+	VT_ASSERT(ptr_readable((volatile uint32_t *)bar, &id) && id == 0x010000ed,
+		  "the head does not read %#x after memory decode is back", id);
+	VT_ASSERT(ptr_readable((volatile uint32_t *)(bar + 2 * PG), &id),
+		  "the tail does not read after memory decode is back");
+	VT_NOTE("memory decode off: head, tail and moved page of a split mapping fault; on: they read");
+	munmap(moved, PG);
+	vt_dev_close(&m);
+	VT_OK(vt_mdev_remove(UUID_A));
+	return 0;
+}
+
+/*
  * mdev.gone_open BDF HOW: unbind the parent ("unbind") or remove the PCI
  * device ("remove") while the mdev is open: the write waits until user
  * space closes, then completes; the device comes back and works.
@@ -1319,6 +1369,7 @@ const struct vt_case mdev_cases[] = {
 	{ "host_open", t_host_open, "BDF" },
 	{ "revoke", t_revoke, "PCI_BDF MDEV_BDF [iommufd]" },
 	{ "revoke_moved", t_revoke_moved, "PCI_BDF MDEV_BDF" },
+	{ "split_disable", t_split_disable, "BDF" },
 	{ "gone_open", t_gone_open, "BDF unbind|remove|mdev" },
 	{ "rmmod_open", t_rmmod_open, "BDF" },
 	{ "refuse", t_refuse, "BRIDGE_BDF" },
