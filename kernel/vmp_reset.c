@@ -20,8 +20,9 @@
  * vmp_parent_lock guards vmp_parent.open, .needs_reset and .resetting of
  * every parent.  It is a leaf: nothing is taken and nothing waits under it.
  * A reset marks every parent it covers (.resetting, in a bus walk that
- * takes the lock per device), then resets with no lock of ours held, then
- * clears the marks: an open of a marked parent waits for that reset only,
+ * takes the lock per device, keeping a reference to each), then resets
+ * with no lock of ours held, then clears the marks it made (no bus walk):
+ * an open of a marked parent waits for that reset only,
  * so a slow bus reset (a second or more) stalls the mdevs of that bus, not
  * every mdev on the host.  pci_walk_bus() holds pci_bus_sem and a PCI
  * device's device_lock may be held (unbind) when the lock is taken, never
@@ -40,12 +41,17 @@ DEFINE_MUTEX(vmp_parent_lock);
 /* woken when a reset clears its marks */
 static DECLARE_WAIT_QUEUE_HEAD(vmp_reset_wq);
 
+/* Parents one reset may cover; a bus or slot with more is not reset. */
+#define VMP_RESET_MAX	32
+
 struct vmp_reset_walk {
 	struct pci_dev *pdev;		/* the parent being reset */
 	bool slot;			/* slot reset, else bus reset */
-	bool done;			/* the reset worked (release walk) */
 	struct pci_dev *blocker;	/* first device that forbids it */
 	const char *why, *drv;		/* what the blocker is doing */
+	/* the parents it marked, pci_dev_get() references */
+	struct pci_dev *marked[VMP_RESET_MAX];
+	unsigned int nr;
 };
 
 /*
@@ -73,14 +79,16 @@ static int vmp_reset_claim(struct pci_dev *dev, void *data)
 	mutex_lock(&vmp_parent_lock);
 	/* drvdata is cleared under vmp_parent_lock before a parent goes */
 	p = vmp_is_parent(dev) ? pci_get_drvdata(dev) : NULL;
-	if (p && !p->open && !p->resetting) {
+	if (p && !p->open && !p->resetting && w->nr < VMP_RESET_MAX) {
 		p->resetting = w;
+		w->marked[w->nr++] = pci_dev_get(dev);
 		mutex_unlock(&vmp_parent_lock);
 		return 0;
 	}
 	w->drv = "";
 	if (p) {
-		w->why = p->open ? "in use" : "being reset";
+		w->why = p->open ? "in use" : p->resetting ? "being reset" :
+			 "one parent too many for one reset";
 	} else if (dev->driver) {
 		w->why = "bound to ";
 		w->drv = dev->driver->name;
@@ -92,21 +100,30 @@ static int vmp_reset_claim(struct pci_dev *dev, void *data)
 	return 1;
 }
 
-/* Clear @w's marks; after a reset that worked, needs_reset too. */
-static int vmp_reset_release(struct pci_dev *dev, void *data)
+/*
+ * Clear @w's marks; after a reset that worked (@done), needs_reset too.
+ * No bus walk (no pci_bus_sem): an unbind waiting for these marks holds
+ * its device lock, and pci_bus_sem's readers (AER) may wait for that.
+ * A marked parent stays bound until its mark is cleared (unbind waits).
+ */
+static void vmp_reset_release(struct vmp_reset_walk *w, bool done)
 {
-	struct vmp_reset_walk *w = data;
 	struct vmp_parent *p;
+	unsigned int i;
 
-	mutex_lock(&vmp_parent_lock);
-	p = vmp_is_parent(dev) ? pci_get_drvdata(dev) : NULL;
-	if (p && p->resetting == w) {
-		p->resetting = NULL;
-		if (w->done)
-			p->needs_reset = false;
+	for (i = 0; i < w->nr; i++) {
+		mutex_lock(&vmp_parent_lock);
+		p = vmp_is_parent(w->marked[i]) ?
+		    pci_get_drvdata(w->marked[i]) : NULL;
+		if (p && p->resetting == w) {
+			p->resetting = NULL;
+			if (done)
+				p->needs_reset = false;
+		}
+		mutex_unlock(&vmp_parent_lock);
+		pci_dev_put(w->marked[i]);
 	}
-	mutex_unlock(&vmp_parent_lock);
-	return 0;
+	wake_up_all(&vmp_reset_wq);
 }
 
 /* Reset @parent's bus or slot if every device on it allows.  No lock held. */
@@ -114,7 +131,7 @@ static void vmp_reset_try(struct vmp_parent *parent)
 {
 	struct vmp_reset_walk w = { .pdev = parent->pdev };
 	struct pci_dev *pdev = parent->pdev;
-	int ret;
+	int ret = -EBUSY;
 
 	lockdep_assert_not_held(&vmp_parent_lock);
 	if (!pci_probe_reset_slot(pdev->slot))
@@ -136,10 +153,8 @@ static void vmp_reset_try(struct vmp_parent *parent)
 		else	/* not rate-limited: one per real reset, each slow */
 			pci_info(pdev, "%s: %s reset between users\n",
 				 VMP_DRIVER_NAME, w.slot ? "slot" : "bus");
-		w.done = !ret;
 	}
-	pci_walk_bus(pdev->bus, vmp_reset_release, &w);
-	wake_up_all(&vmp_reset_wq);
+	vmp_reset_release(&w, !ret);
 }
 
 /* Wait until no reset covers @parent; vmp_parent_lock held (dropped). */
