@@ -79,6 +79,19 @@ host_mount() {
 	mount -t tmpfs tmpfs /host/run
 }
 
+# As on a real host: vfio-pci, e1000 (a kernel driver for the group
+# cases), type1 loaded first, ours registered after it; the host's root
+# mounted at /host for its QEMU and mdevctl, with a writable, empty
+# /etc/mdevctl.d there.  Each step a setup (its failure is a test).
+bed_host_stack() {
+	for _m in vfio-pci e1000 vfio_iommu_type1 vfio_iommu_mdev vfio_mdev_pci; do
+		setup modprobe "$_m"
+	done
+	setup host_mount
+	setup mount -t tmpfs tmpfs /host/etc/mdevctl.d
+	setup mkdir -p /host/etc/mdevctl.d/scripts.d/callouts /host/etc/mdevctl.d/scripts.d/notifiers
+}
+
 # bed_hmp COMMAND...: have the host run an HMP command (device_del,
 # device_add, pcie_aer_inject_error, info) on the outer QEMU's monitor.
 # Written straight to the console, where tests/bed/hmp.sh reads it at

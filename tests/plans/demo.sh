@@ -12,12 +12,7 @@ groups() {
 		done
 	done | grep -E "0x1234:0x11e8|0x1b36:0x000e|0x8086:0x100e"
 }
-setup modprobe vfio-pci
-setup modprobe e1000
-setup modprobe vfio_iommu_type1
-setup modprobe vfio_iommu_mdev
-setup modprobe vfio_mdev_pci
-setup host_mount
+bed_host_stack
 
 say "1. The machine: QEMU's DMA-capable edu devices (1234:11e8) behind an"
 say "   emulated Intel IOMMU. Group 3 holds a bridge and TWO edu devices:"
@@ -50,8 +45,6 @@ mdevs() {
 		echo "DEMO:   $u: parent_iommu_group=$(cat /sys/bus/mdev/devices/$u/parent_iommu_group) parent_iommu_group_singleton=$(cat /sys/bus/mdev/devices/$u/parent_iommu_group_singleton)"
 	done
 }
-setup mount -t tmpfs tmpfs /host/etc/mdevctl.d
-setup mkdir -p /host/etc/mdevctl.d/scripts.d/callouts /host/etc/mdevctl.d/scripts.d/notifiers
 t "demo: mdevctl creates the mdevs" mdevs
 
 say "4. Real DMA through an mdev of the non-singleton group: bytes go RAM ->"

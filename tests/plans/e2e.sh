@@ -3,14 +3,7 @@
 # bed: also=debug
 BED_TIMEOUT=300
 # As on a real host: type1 is loaded, ours registers after it.
-setup modprobe vfio-pci
-setup modprobe e1000
-setup modprobe vfio_iommu_type1
-setup modprobe vfio_iommu_mdev
-setup modprobe vfio_mdev_pci
-setup host_mount
-setup mount -t tmpfs tmpfs /host/etc/mdevctl.d
-setup mkdir -p /host/etc/mdevctl.d/scripts.d/callouts /host/etc/mdevctl.d/scripts.d/notifiers
+bed_host_stack
 t "qemu: -device vfio-pci,sysfsdev= mdev realizes, singleton group" \
 	sh /bed/e2e/e2e.sh sysfsdev "$EDU_SINGLE"
 t "qemu: -device vfio-pci,sysfsdev= mdev realizes, non-singleton group" \
