@@ -28,22 +28,35 @@ struct vfio_iommu_mdev_ops {
 };
 
 /*
- * Record that @iommu_dev translates the DMA of @mdev_dev.  Call before the
- * mdev's vfio_device is registered.  Takes a reference on @iommu_dev until
- * vfio_iommu_mdev_clear_iommu_device().  -EEXIST if already recorded.
+ * The backend's calls, one exported symbol.  A parent driver takes it with
+ * symbol_get(vfio_iommu_mdev_api) (NULL when the backend is not loaded:
+ * then its mdevs cannot be used through a VFIO container) and gives it
+ * back with symbol_put() once its last record is cleared.
  */
-int vfio_iommu_mdev_set_iommu_device(struct device *mdev_dev,
-				     struct device *iommu_dev,
-				     const struct vfio_iommu_mdev_ops *ops);
-/* Undo; call after the mdev's vfio_device is unregistered. */
-void vfio_iommu_mdev_clear_iommu_device(struct device *mdev_dev);
-/*
- * 0 if the mdev may be opened now: its VFIO group is in a container that
- * vfio_iommu_mdev serves and that holds the parent's physical group.
- * -EPERM otherwise (logged, rate-limited).  A parent driver must call it
- * in open_device() and refuse the open on error: with another backend
- * (vfio_iommu_type1) serving the container, nothing isolates the mdev.
- */
-int vfio_iommu_mdev_usable(struct device *mdev_dev);
+struct vfio_iommu_mdev_api {
+	/*
+	 * Record that @iommu_dev translates the DMA of @mdev_dev.  Call
+	 * before the mdev's vfio_device is registered.  Takes a reference on
+	 * @iommu_dev until clear_iommu_device().  -EEXIST if already
+	 * recorded.
+	 */
+	int (*set_iommu_device)(struct device *mdev_dev,
+				struct device *iommu_dev,
+				const struct vfio_iommu_mdev_ops *ops);
+	/* Undo; call after the mdev's vfio_device is unregistered. */
+	void (*clear_iommu_device)(struct device *mdev_dev);
+	/*
+	 * 0 if the mdev may be opened now: its VFIO group is in a container
+	 * that vfio_iommu_mdev serves and that holds the parent's physical
+	 * group.  -EPERM otherwise (logged, rate-limited).  A parent driver
+	 * must call it in open_device() when the mdev is opened through a
+	 * container, and refuse the open on error: with another backend
+	 * (vfio_iommu_type1) serving the container, nothing isolates the
+	 * mdev.
+	 */
+	int (*usable)(struct device *mdev_dev);
+};
+
+extern const struct vfio_iommu_mdev_api vfio_iommu_mdev_api;
 
 #endif

@@ -128,6 +128,30 @@ struct vim_container {
 };
 
 /*
+ * What a parent driver said about one mdev (vim_record.c); on
+ * vim_records, under vim_global_lock.
+ */
+struct vim_record {
+	struct list_head next;
+	struct device *mdev_dev;		/* not referenced: parent owns */
+	struct device *iommu_dev;		/* get_device() reference */
+	const struct vfio_iommu_mdev_ops *ops;
+	/*
+	 * The physical group our container holds for this mdev while the
+	 * mdev's VFIO group is attached to a container of ours; NULL when
+	 * it is in no container, or in one another backend serves.  Not a
+	 * reference: the vim_vgroup holds one and clears this on detach.
+	 */
+	struct vim_pgroup *pg;
+	/*
+	 * Why this backend last refused the mdev's VFIO group (a negative
+	 * errno, logged then), 0 since it last took it: the gate's log line
+	 * then names that refusal, not the load order.
+	 */
+	int refused;
+};
+
+/*
  * Largest mapping, in pages: its page array stays below kvmalloc's limit
  * (INT_MAX bytes).  Larger MAP_DMA requests fail with -E2BIG.
  */
@@ -182,6 +206,10 @@ struct iommu_domain *vim_group_iommu_domain(void *iommu_data,
 					    struct iommu_group *group);
 u64 vim_pgsize_bitmap(struct vim_container *c);
 bool vim_cache_coherent(struct vim_container *c);
+void vim_held_exit(void);
+
+/* vim_record.c */
+struct vim_record *vim_record_find(struct device *mdev_dev);
 void vim_records_exit(void);
 
 #endif

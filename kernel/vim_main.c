@@ -284,6 +284,7 @@ static void __exit vim_exit(void)
 	vim_life_exit();
 	vfio_unregister_iommu_driver(&vim_ops);
 	vim_records_exit();
+	vim_held_exit();
 }
 
 module_init(vim_init);

@@ -8,6 +8,8 @@
 #include <linux/srcu.h>
 #include <linux/vfio_pci_core.h>
 
+#include "vfio_iommu_mdev.h"
+
 #define VMP_DRIVER_NAME "vfio-mdev-pci"
 
 /* A PCI device bound to vfio-mdev-pci: one mdev parent, one type. */
@@ -31,6 +33,8 @@ extern struct mutex vmp_parent_lock;
 struct vmp_device {
 	struct vfio_pci_core_device core;	/* must stay first */
 	struct vmp_parent *parent;
+	/* symbol_get() of the container backend at probe, or NULL */
+	const struct vfio_iommu_mdev_api *backend;
 	bool revoked;			/* backend revoked its DMA: -ENODEV */
 	/* every device op runs in a read section; revoke waits for them */
 	struct srcu_struct srcu;
@@ -60,6 +64,39 @@ void vmp_reset_unbind(struct vmp_parent *parent);
 /* vmp_aer.c */
 extern const struct pci_error_handlers vmp_err_handlers;
 void vmp_parent_set_mdev(struct vmp_parent *parent, struct vmp_device *mvdev);
+
+/* vmp_backend.c */
+int vmp_backend_get(struct vmp_device *mvdev);
+void vmp_backend_put(struct vmp_device *mvdev);
+int vmp_backend_usable(struct vmp_device *mvdev);
+
+/* vmp_iommufd.c */
+#if IS_ENABLED(CONFIG_IOMMUFD)
+int vmp_bind_iommufd(struct vfio_device *vdev, struct iommufd_ctx *ictx,
+		     u32 *out_device_id);
+void vmp_unbind_iommufd(struct vfio_device *vdev);
+int vmp_attach_ioas(struct vfio_device *vdev, u32 *pt_id);
+void vmp_detach_ioas(struct vfio_device *vdev);
+
+static inline bool vmp_iommufd_bound(struct vfio_device *vdev)
+{
+	return vdev->iommufd_device;
+}
+
+static inline void vmp_iommufd_close(struct vfio_device *vdev)
+{
+	vmp_unbind_iommufd(vdev);
+}
+#else
+static inline bool vmp_iommufd_bound(struct vfio_device *vdev)
+{
+	return false;
+}
+
+static inline void vmp_iommufd_close(struct vfio_device *vdev)
+{
+}
+#endif
 
 /* vmp_revoke.c */
 void vmp_revoke(struct device *mdev_dev);

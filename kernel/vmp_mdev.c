@@ -2,17 +2,18 @@
 /*
  * vfio_mdev_pci: the mdev driver.  Each mdev is a VFIO device whose ops are
  * vfio_pci_core's, driving the parent's pci_dev; it is registered as an
- * emulated-IOMMU VFIO device, and vfio_iommu_mdev is told that the parent
- * translates its DMA, so a container attaches the parent's whole IOMMU
- * group.  The mdev device carries two attributes for user space:
- * parent_iommu_group and parent_iommu_group_singleton.
+ * emulated-IOMMU VFIO device.  Its DMA goes through the parent's whole
+ * IOMMU group: bound to iommufd, the parent is bound and attached to the
+ * user's IOAS (vmp_iommufd.c); in a VFIO container, vfio_iommu_mdev is
+ * told the parent (vmp_backend.c) and attaches the parent's group.  The
+ * mdev device carries two attributes for user space: parent_iommu_group
+ * and parent_iommu_group_singleton.
  */
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/vfio.h>
 
-#include "vfio_iommu_mdev.h"
 #include "vmp.h"
 
 static struct vmp_device *vmp_of(struct vfio_device *vdev)
@@ -71,10 +72,16 @@ static int vmp_open_device(struct vfio_device *vdev)
 	struct vfio_pci_core_device *core = &mvdev->core;
 	int ret;
 
-	/* only in a container of ours that holds the parent's group */
-	ret = vfio_iommu_mdev_usable(vdev->dev);
-	if (ret)
-		return ret;
+	/*
+	 * Bound to iommufd (vmp_iommufd.c), the IOMMU core keeps the parent's
+	 * group to this context; in a container, only one of ours that holds
+	 * the parent's group will do.
+	 */
+	if (!vmp_iommufd_bound(vdev)) {
+		ret = vmp_backend_usable(mvdev);
+		if (ret)
+			return ret;
+	}
 	/* a bus reset still owed from the last user happens first */
 	vmp_reset_open(mvdev);
 	mutex_lock(&mvdev->state_lock);
@@ -98,6 +105,12 @@ static void vmp_close_device(struct vfio_device *vdev)
 	mvdev->enabled = false;
 	mutex_unlock(&mvdev->state_lock);
 	vmp_reset_close(mvdev, true);
+	/*
+	 * The core unbinds after this when the fd closed last was bound to
+	 * iommufd; unbind here whichever it was, so no binding outlives the
+	 * device's last user (its unbind then finds nothing to do).
+	 */
+	vmp_iommufd_close(vdev);
 }
 
 static long vmp_ioctl(struct vfio_device *vdev, unsigned int cmd,
@@ -188,41 +201,12 @@ static int vmp_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 	return ret;
 }
 
-#if IS_ENABLED(CONFIG_IOMMUFD)
-/*
- * iommufd (VFIO_DEVICE_BIND_IOMMUFD on the device's cdev, or its group set
- * to an iommufd instead of a container) would hand the mdev to an IOAS that
- * nothing attaches the parent's IOMMU group to: the device's DMA would go
- * through whatever domain the parent's group has.  Only vfio_iommu_mdev
- * attaches that group, so the bind is refused and the core opens nothing:
- * a failed bind is never followed by attach_ioas or unbind_iommufd.
- */
-static int vmp_bind_iommufd(struct vfio_device *vdev, struct iommufd_ctx *ictx,
-			    u32 *out_device_id)
-{
-	dev_warn_ratelimited(vdev->dev, "vfio-mdev-pci: refused an iommufd bind: an mdev's DMA goes through its parent's IOMMU group, which only vfio_iommu_mdev attaches; open it through a VFIO container (/dev/vfio/vfio with VFIO_TYPE1v2_IOMMU; QEMU: -device vfio-pci,sysfsdev=... without iommufd=)\n");
-	return -EOPNOTSUPP;
-}
-
-static void vmp_unbind_iommufd(struct vfio_device *vdev)
-{
-}
-
-static int vmp_attach_ioas(struct vfio_device *vdev, u32 *pt_id)
-{
-	return -EOPNOTSUPP;
-}
-
-static void vmp_detach_ioas(struct vfio_device *vdev)
-{
-}
-#endif
-
 static const struct vfio_device_ops vmp_vfio_ops = {
 	.name = VMP_DRIVER_NAME,
 	.init = vmp_init_dev,
 	.release = vmp_release_dev,
 #if IS_ENABLED(CONFIG_IOMMUFD)
+	/* vmp_iommufd.c */
 	.bind_iommufd = vmp_bind_iommufd,
 	.unbind_iommufd = vmp_unbind_iommufd,
 	.attach_ioas = vmp_attach_ioas,
@@ -239,11 +223,6 @@ static const struct vfio_device_ops vmp_vfio_ops = {
 	/* .match unset: VFIO_GROUP_GET_DEVICE_FD takes the mdev's UUID */
 };
 
-static const struct vfio_iommu_mdev_ops vmp_iommu_ops = {
-	.revoke = vmp_revoke,
-	.restore = vmp_restore,
-};
-
 static int vmp_mdev_probe(struct mdev_device *mdev)
 {
 	struct vmp_parent *parent = dev_get_drvdata(mdev->dev.parent);
@@ -255,8 +234,7 @@ static int vmp_mdev_probe(struct mdev_device *mdev)
 	if (IS_ERR(mvdev))
 		return PTR_ERR(mvdev);
 	dev_set_drvdata(&mdev->dev, mvdev);
-	ret = vfio_iommu_mdev_set_iommu_device(&mdev->dev, &parent->pdev->dev,
-					       &vmp_iommu_ops);
+	ret = vmp_backend_get(mvdev);
 	if (ret)
 		goto out_put;
 	ret = vfio_register_emulated_iommu_dev(&mvdev->core.vdev);
@@ -266,7 +244,7 @@ static int vmp_mdev_probe(struct mdev_device *mdev)
 	return 0;
 
 out_clear:
-	vfio_iommu_mdev_clear_iommu_device(&mdev->dev);
+	vmp_backend_put(mvdev);
 out_put:
 	dev_set_drvdata(&mdev->dev, NULL);
 	vfio_put_device(&mvdev->core.vdev);
@@ -280,7 +258,7 @@ static void vmp_mdev_remove(struct mdev_device *mdev)
 
 	vfio_unregister_group_dev(&mvdev->core.vdev);
 	vmp_parent_set_mdev(mvdev->parent, NULL);
-	vfio_iommu_mdev_clear_iommu_device(&mdev->dev);
+	vmp_backend_put(mvdev);
 	dev_set_drvdata(&mdev->dev, NULL);
 	vfio_put_device(&mvdev->core.vdev);
 }

@@ -146,3 +146,5 @@ module_exit(vmp_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Any PCI device as an IOMMU-backed VFIO mediated device");
+/* the container backend, where installed: taken by each mdev (vmp_backend.c) */
+MODULE_SOFTDEP("pre: vfio_iommu_mdev");
