@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What differs between the kernel series vfio_iommu_mdev supports (Linux
- * 6.1 and 6.12); every series test of the backend lives in this file.
+ * 6.1, 6.12 and 7.3, which has 6.12's layout); every series test of the
+ * backend lives in this file.
  * kernel/Kbuild defines VIM_SERIES_6_1 when building for 6.1.
  *
  * The VFIO core declares struct vfio_iommu_driver_ops and enum
  * vfio_group_type in drivers/vfio/vfio.h, which the kernel headers package
  * does not ship.  The core calls the backend through that table, so this
  * file declares a table with the identical layout (same members, same
- * order, same types) for each series.  Re-check it against every kernel
- * series this module is built for (kernel/Kbuild lists them).
+ * order, same types) for each series; vim_layout.c proves it at build time
+ * where the tree's own header is at hand (kernel/Kbuild).
  */
 #ifndef VIM_COMPAT_H
 #define VIM_COMPAT_H
@@ -66,9 +67,11 @@ struct vim_iommu_driver_ops {
 #endif
 };
 
+#ifndef VIM_LAYOUT_PROBE	/* vim_layout.c has the core's own */
 /* Exported by vfio.ko; takes the core's own (identical) ops type. */
 int vfio_register_iommu_driver(const struct vim_iommu_driver_ops *ops);
 void vfio_unregister_iommu_driver(const struct vim_iommu_driver_ops *ops);
+#endif
 
 /* Long-term pin of user pages of @mm; no mmap-lock dropping. */
 static inline long vim_pin_remote(struct mm_struct *mm, unsigned long start,

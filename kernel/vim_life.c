@@ -156,7 +156,8 @@ void vim_container_retire(struct vim_container *c)
 
 int vim_life_init(void)
 {
-	vim_retire_wq = alloc_workqueue("vfio_iommu_mdev_retire", 0, 0);
+	/* no CPU affinity needed; 7.x wants one of WQ_UNBOUND, WQ_PERCPU */
+	vim_retire_wq = alloc_workqueue("vfio_iommu_mdev_retire", WQ_UNBOUND, 0);
 	return vim_retire_wq ? 0 : -ENOMEM;
 }
 

@@ -71,6 +71,10 @@ int vmp_bind_iommufd(struct vfio_device *vdev, struct iommufd_ctx *ictx,
 		return PTR_ERR(idev);
 	}
 	vdev->iommufd_device = idev;
+#ifdef VMP_HAVE_VDEV_PASIDS
+	/* the core's unbind walks it; its own bind sets it up */
+	ida_init(&vdev->pasids);
+#endif
 	return 0;
 }
 

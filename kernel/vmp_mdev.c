@@ -39,6 +39,7 @@ static struct srcu_struct *vmp_srcu(struct vfio_device *vdev)
 static int vmp_init_dev(struct vfio_device *vdev)
 {
 	struct vmp_device *mvdev = vmp_of(vdev);
+	struct device *mdev_dev = vdev->dev;
 	int ret;
 
 	ret = init_srcu_struct(&mvdev->srcu);
@@ -46,14 +47,20 @@ static int vmp_init_dev(struct vfio_device *vdev)
 		return ret;
 	mutex_init(&mvdev->state_lock);
 	vmp_revoke_init(mvdev);
+	/*
+	 * vdev->dev is the mdev; vfio_pci_core works on the parent, and its
+	 * init takes vdev->dev for a PCI device (from 7.x it sets up the
+	 * device's P2P DMA there): give it the parent's for the call.
+	 */
+	mvdev->parent = dev_get_drvdata(mdev_dev->parent);
+	vdev->dev = &mvdev->parent->pdev->dev;
 	ret = vfio_pci_core_init_dev(vdev);
+	vdev->dev = mdev_dev;
 	if (ret) {
 		vmp_revoke_destroy(mvdev);
 		cleanup_srcu_struct(&mvdev->srcu);
 		return ret;
 	}
-	/* vdev->dev is the mdev; vfio_pci_core works on the parent */
-	mvdev->parent = dev_get_drvdata(vdev->dev->parent);
 	mvdev->core.pdev = mvdev->parent->pdev;
 	return 0;
 }
@@ -159,11 +166,36 @@ static int vmp_device_feature(struct vfio_device *vdev, u32 flags,
 {
 	int ret, idx;
 
+#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
+	/*
+	 * A dma-buf of a BAR outlives what a revoke can stop: the core
+	 * revokes its dma-bufs with functions it does not export.  The core
+	 * refuses the feature anyway for a device without pci_ops (ours).
+	 */
+	if ((flags & VFIO_DEVICE_FEATURE_MASK) == VFIO_DEVICE_FEATURE_DMA_BUF)
+		return -EOPNOTSUPP;
+#endif
+
 	idx = srcu_read_lock(vmp_srcu(vdev));
 	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
 	srcu_read_unlock(vmp_srcu(vdev), idx);
 	return ret;
 }
+
+#ifdef VMP_HAVE_REGION_INFO_CAPS
+/* From 7.x the core answers VFIO_DEVICE_GET_REGION_INFO through this op. */
+static int vmp_get_region_info_caps(struct vfio_device *vdev,
+				    struct vfio_region_info *info,
+				    struct vfio_info_cap *caps)
+{
+	int ret, idx;
+
+	idx = srcu_read_lock(vmp_srcu(vdev));
+	ret = vmp_revoked(vdev) ? -ENODEV : vfio_pci_ioctl_get_region_info(vdev, info, caps);
+	srcu_read_unlock(vmp_srcu(vdev), idx);
+	return ret;
+}
+#endif
 
 static ssize_t vmp_read(struct vfio_device *vdev, char __user *buf,
 			size_t count, loff_t *ppos)
@@ -216,6 +248,9 @@ static const struct vfio_device_ops vmp_vfio_ops = {
 	.close_device = vmp_close_device,
 	.ioctl = vmp_ioctl,
 	.device_feature = vmp_device_feature,
+#ifdef VMP_HAVE_REGION_INFO_CAPS
+	.get_region_info_caps = vmp_get_region_info_caps,
+#endif
 	.read = vmp_read,
 	.write = vmp_write,
 	.mmap = vmp_mmap,
