@@ -778,6 +778,11 @@ long vt_backend_holders(void)
 	while ((e = readdir(dir)))
 		n += e->d_name[0] != '.';
 	closedir(dir);
+	dir = opendir("/sys/bus/mdev/drivers/vfio_mdev_pci");
+	while (dir && (e = readdir(dir)))
+		n += strlen(e->d_name) == 36 && e->d_name[8] == '-';
+	if (dir)
+		closedir(dir);
 	return n;
 }
 

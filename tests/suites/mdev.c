@@ -1302,7 +1302,11 @@ static int t_rmmod_open(int argc, char **argv)
 		return 1;
 	VT_ERRNO(syscall(SYS_delete_module, "vfio_mdev_pci", O_NONBLOCK) ?
 		 -errno : 0, EWOULDBLOCK);
-	/* the core's reference only: a container state holds none */
+	/*
+	 * The core's reference only (a container state holds none), over
+	 * the idle count, which now has the mdev's.
+	 */
+	base = vt_backend_holders();
 	refs = vt_sysfs_long(refcnt);
 	VT_ASSERT(refs == base + 1, "backend refcnt %ld with a container set, idle %ld",
 		  refs, base);
