@@ -2318,7 +2318,8 @@ static int fz_post(long long pins0)
 		return 1;
 	holders = vt_backend_holders();
 	if (holders >= 0) {
-		refs = vt_wait_long(refcnt, holders, 10000);
+		/* a state is freed an RCU Tasks grace period after close */
+		refs = vt_wait_long(refcnt, holders, 30000);
 		VT_ASSERT(refs == holders,
 			  "vfio_iommu_mdev refcnt %ld, %ld dependent modules: a container leaked",
 			  refs, holders);
@@ -2441,7 +2442,6 @@ static int t_run(int argc, char **argv)
 		(unsigned long long)sh->epochs, (unsigned long long)sh->forks,
 		(unsigned long long)sh->dma_started,
 		(now_ns() - sh->t0) / (double)NSEC);
-	fz_report_ops();
 	for (i = 0; i < sh->failed && i < 8; i++)
 		VT_NOTE("FAIL: %s", sh->fail[i]);
 	if (sh->failed)
@@ -2450,6 +2450,8 @@ static int t_run(int argc, char **argv)
 		bad = 1;
 	if (fz_klog_reports())
 		bad = 1;
+	/* last: a failure's reason stays in the first lines of the report */
+	fz_report_ops();
 	if (bad) {
 		VT_NOTE("fuzz: FAILED with seed %llu: replay with make fuzz SEED=%llu SECONDS=%d",
 			(unsigned long long)seed, (unsigned long long)seed,
