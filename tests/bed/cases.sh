@@ -26,3 +26,24 @@ type1_abi_cases() {
 	t "${p}classic mdev: pin, dma_rw, unmap notification, replay" \
 		/bed/vt backend.classic "$EDU_SINGLE"
 }
+
+# iommufd_mdev_cases: an mdev bound to iommufd through its cdev: DMA through
+# the IOAS, isolation between contexts and from containers, the vfio-pci
+# group-mate (its cdev or its group) and a second mdev in one context in
+# every order; the mdev's group route refused (tests/suites/iommufd.c).
+iommufd_mdev_cases() {
+	t "iommufd: mdev DMA through the IOAS, none after unmap, singleton group" \
+		/bed/vt iommufd.dma cdev "$EDU_SINGLE"
+	t "iommufd: mdev DMA through the IOAS, none after unmap, non-singleton group" \
+		/bed/vt iommufd.dma cdev "$EDU_NS_B"
+	t "iommufd: the mdev's group set to an iommufd refused, also moved on to a container; nothing stays bound" \
+		/bed/vt iommufd.group_refused "$EDU_NS_B"
+	t "iommufd: an mdev's context holds its group: a second context and a container get neither it nor the mate, memory untouched; after it the second gets it" \
+		/bed/vt iommufd.isolation cdev "$EDU_NS_A" "$EDU_NS_B"
+	for route in cdev group; do
+		t "iommufd: one context, vfio-pci mate (its $route) and mdev of one group in both orders, either leaving first" \
+			/bed/vt iommufd.mixed "$route" "$EDU_NS_A" "$EDU_NS_B"
+	done
+	t "iommufd: one context, two mdevs of one group, either leaving first" \
+		/bed/vt iommufd.two cdev "$EDU_NS_A" "$EDU_NS_B"
+}

@@ -14,9 +14,12 @@
 
 /* iommufd's ioctls (include/uapi/linux/iommufd.h) */
 #define IFD_TYPE		';'
+#define IFD_DESTROY		_IO(IFD_TYPE, 0x80)
 #define IFD_IOAS_ALLOC		_IO(IFD_TYPE, 0x81)
 #define IFD_IOAS_MAP		_IO(IFD_TYPE, 0x85)
 #define IFD_IOAS_UNMAP		_IO(IFD_TYPE, 0x86)
+#define IFD_VFIO_IOAS		_IO(IFD_TYPE, 0x88)
+#define IFD_VFIO_IOAS_SET	1
 #define IFD_MAP_FIXED_IOVA	(1u << 0)
 #define IFD_MAP_WRITEABLE	(1u << 1)
 #define IFD_MAP_READABLE	(1u << 2)
@@ -44,9 +47,17 @@ struct ifd_ioas_unmap {
 	uint64_t length;
 };
 
+struct ifd_vfio_ioas {
+	uint32_t size;
+	uint32_t ioas_id;
+	uint16_t op;
+	uint16_t reserved;
+};
+
 /* the VFIO device cdev's ioctls (include/uapi/linux/vfio.h, 6.6+) */
 #define VFIO_CDEV_BIND		_IO(VFIO_TYPE, VFIO_BASE + 18)
 #define VFIO_CDEV_ATTACH_PT	_IO(VFIO_TYPE, VFIO_BASE + 19)
+#define VFIO_CDEV_DETACH_PT	_IO(VFIO_TYPE, VFIO_BASE + 20)
 
 struct vfio_cdev_bind {
 	uint32_t argsz;
@@ -60,6 +71,76 @@ struct vfio_cdev_attach_pt {
 	uint32_t flags;
 	uint32_t pt_id;
 };
+
+struct ifd_destroy {
+	uint32_t size;
+	uint32_t id;
+};
+
+struct vfio_cdev_detach_pt {
+	uint32_t argsz;
+	uint32_t flags;
+};
+
+int ifd_ioas_alloc(int fd, uint32_t *ioas)
+{
+	struct ifd_ioas_alloc a = { .size = sizeof(a) };
+
+	if (ioctl(fd, IFD_IOAS_ALLOC, &a))
+		return -errno;
+	*ioas = a.out_ioas_id;
+	return 0;
+}
+
+int ifd_map_id(int fd, uint32_t ioas, void *va, uint64_t iova, uint64_t len)
+{
+	struct ifd_ioas_map m = {
+		.size = sizeof(m), .ioas_id = ioas,
+		.flags = IFD_MAP_FIXED_IOVA | IFD_MAP_READABLE |
+			 IFD_MAP_WRITEABLE,
+		.user_va = (uintptr_t)va, .length = len, .iova = iova,
+	};
+
+	return ioctl(fd, IFD_IOAS_MAP, &m) ? -errno : 0;
+}
+
+int ifd_unmap_id(int fd, uint32_t ioas, uint64_t iova, uint64_t len)
+{
+	struct ifd_ioas_unmap u = {
+		.size = sizeof(u), .ioas_id = ioas, .iova = iova,
+		.length = len,
+	};
+
+	return ioctl(fd, IFD_IOAS_UNMAP, &u) ? -errno : 0;
+}
+
+int ifd_destroy(int fd, uint32_t id)
+{
+	struct ifd_destroy d = { .size = sizeof(d), .id = id };
+
+	return ioctl(fd, IFD_DESTROY, &d) ? -errno : 0;
+}
+
+int vt_cdev_bind_fd(int dfd, int iommufd)
+{
+	struct vfio_cdev_bind b = { .argsz = sizeof(b), .iommufd = iommufd };
+
+	return ioctl(dfd, VFIO_CDEV_BIND, &b) ? -errno : 0;
+}
+
+int vt_cdev_attach(int dfd, uint32_t pt_id)
+{
+	struct vfio_cdev_attach_pt at = { .argsz = sizeof(at), .pt_id = pt_id };
+
+	return ioctl(dfd, VFIO_CDEV_ATTACH_PT, &at) ? -errno : 0;
+}
+
+int vt_cdev_detach(int dfd)
+{
+	struct vfio_cdev_detach_pt dt = { .argsz = sizeof(dt) };
+
+	return ioctl(dfd, VFIO_CDEV_DETACH_PT, &dt) ? -errno : 0;
+}
 
 int ifd_open(struct ifd *f)
 {
@@ -80,24 +161,12 @@ int ifd_open(struct ifd *f)
 
 int ifd_map(struct ifd *f, void *va, uint64_t iova, uint64_t len)
 {
-	struct ifd_ioas_map m = {
-		.size = sizeof(m), .ioas_id = f->ioas,
-		.flags = IFD_MAP_FIXED_IOVA | IFD_MAP_READABLE |
-			 IFD_MAP_WRITEABLE,
-		.user_va = (uintptr_t)va, .length = len, .iova = iova,
-	};
-
-	return ioctl(f->fd, IFD_IOAS_MAP, &m) ? -errno : 0;
+	return ifd_map_id(f->fd, f->ioas, va, iova, len);
 }
 
 int ifd_unmap(struct ifd *f, uint64_t iova, uint64_t len)
 {
-	struct ifd_ioas_unmap u = {
-		.size = sizeof(u), .ioas_id = f->ioas, .iova = iova,
-		.length = len,
-	};
-
-	return ioctl(f->fd, IFD_IOAS_UNMAP, &u) ? -errno : 0;
+	return ifd_unmap_id(f->fd, f->ioas, iova, len);
 }
 
 /* /dev/vfio/devices/vfioN of the device at sysfs directory @sysdir. */
@@ -141,24 +210,68 @@ int vt_cdev_bind(const char *sysdir, struct ifd *f)
 	return fd;
 }
 
-/* vfio-pci device @bdf bound to @f, attached to its IOAS, BAR0 mapped. */
-int vt_pci_open_iommufd(struct vt_dev *d, const char *bdf, struct ifd *f)
+/* An opened device fd in @d (after @r == 0): BAR0 mapped, bus master on. */
+static int vt_dev_finish(struct vt_dev *d, int r)
+{
+	if (!r)
+		r = vt_dev_regions(d);
+	if (!r)
+		r = vt_enable_bus_master(d);
+	if (r)
+		vt_dev_close(d);
+	return r;
+}
+
+int vt_cdev_open_iommufd(struct vt_dev *d, const char *sysdir,
+			 struct ifd *f)
 {
 	struct vfio_cdev_attach_pt at = { .argsz = sizeof(at) };
-	char sysdir[128];
+	int r;
 
 	memset(d, 0, sizeof(*d));
 	d->cfd = d->gfd = -1;
+	d->dfd = vt_cdev_bind(sysdir, f);
+	if (d->dfd < 0)
+		return d->dfd;
+	at.pt_id = f->ioas;
+	r = ioctl(d->dfd, VFIO_CDEV_ATTACH_PT, &at) ? -errno : 0;
+	return vt_dev_finish(d, r);
+}
+
+int vt_group_open_iommufd(struct vt_dev *d, int group, const char *name,
+			  struct ifd *f)
+{
+	struct ifd_vfio_ioas v = {
+		.size = sizeof(v), .ioas_id = f->ioas, .op = IFD_VFIO_IOAS_SET,
+	};
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->cfd = d->dfd = -1;
+	if (ioctl(f->fd, IFD_VFIO_IOAS, &v))
+		return -errno;
+	d->gfd = vt_group_open(group);
+	if (d->gfd < 0)
+		return d->gfd;
+	r = vt_group_set_container(d->gfd, f->fd);
+	if (!r) {
+		d->dfd = vt_device_open(d->gfd, name);
+		r = d->dfd < 0 ? d->dfd : 0;
+	}
+	return vt_dev_finish(d, r);
+}
+
+/* vfio-pci device @bdf bound to @f, attached to its IOAS, BAR0 mapped. */
+int vt_pci_open_iommufd(struct vt_dev *d, const char *bdf, struct ifd *f)
+{
+	char sysdir[128];
+	int r;
+
 	VT_OK(vt_pci_bind(bdf, "vfio-pci"));
 	snprintf(sysdir, sizeof(sysdir), "/sys/bus/pci/devices/%s", bdf);
-	d->dfd = vt_cdev_bind(sysdir, f);
-	VT_ASSERT(d->dfd >= 0, "%s: cdev bind to iommufd: %s", bdf,
-		  strerror(-d->dfd));
-	at.pt_id = f->ioas;
-	VT_ASSERT(!ioctl(d->dfd, VFIO_CDEV_ATTACH_PT, &at),
-		  "%s: attach to the IOAS: %s", bdf, strerror(errno));
-	VT_OK(vt_dev_regions(d));
-	VT_OK(vt_enable_bus_master(d));
+	r = vt_cdev_open_iommufd(d, sysdir, f);
+	VT_ASSERT(!r, "%s: cdev bound to iommufd and attached to its IOAS: %s",
+		  bdf, strerror(-r));
 	return 0;
 }
 

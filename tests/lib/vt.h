@@ -89,7 +89,11 @@ int vt_mdev_group(const char *uuid);
 int vt_mdev_attr(const char *uuid, const char *attr, char *buf, size_t len);
 /* Integer value of a sysfs file, or -errno. */
 long vt_sysfs_long(const char *path);
-/* Modules depending on vfio_iommu_mdev (its idle refcount), or -errno. */
+/*
+ * vfio_iommu_mdev's refcount while no container uses it: one per module
+ * depending on it and one per mdev of vfio_mdev_pci (each holds the
+ * backend's API, kernel/vmp_backend.c); -errno if it is not loaded.
+ */
 long vt_backend_holders(void);
 /* Print a task's wait channel and kernel stack (a stuck child). */
 void vt_show_task(pid_t pid);
@@ -181,10 +185,33 @@ int ifd_open(struct ifd *f);
 /* Map @len bytes at @va to @iova (fixed, read and write); 0 or -errno. */
 int ifd_map(struct ifd *f, void *va, uint64_t iova, uint64_t len);
 int ifd_unmap(struct ifd *f, uint64_t iova, uint64_t len);
+/* The same by ids, for hostile callers: 0 or -errno. */
+int ifd_ioas_alloc(int fd, uint32_t *ioas);
+int ifd_map_id(int fd, uint32_t ioas, void *va, uint64_t iova, uint64_t len);
+int ifd_unmap_id(int fd, uint32_t ioas, uint64_t iova, uint64_t len);
+int ifd_destroy(int fd, uint32_t id);
+/* VFIO cdev ioctls on an open cdev @dfd: 0 or -errno. */
+int vt_cdev_bind_fd(int dfd, int iommufd);
+int vt_cdev_attach(int dfd, uint32_t pt_id);
+int vt_cdev_detach(int dfd);
 /* /dev/vfio/devices/vfioN of the VFIO device at sysfs directory @sysdir. */
 int vt_cdev_path(const char *sysdir, char *out, size_t len);
 /* Open the cdev of @sysdir and bind it to @f: the device fd or -errno. */
 int vt_cdev_bind(const char *sysdir, struct ifd *f);
+/*
+ * The VFIO device at sysfs directory @sysdir through its cdev: bound to
+ * @f, attached to @f's IOAS, BAR0 mapped, bus master on (d->cfd and
+ * d->gfd are -1).  0 or -errno; nothing stays open on failure.
+ */
+int vt_cdev_open_iommufd(struct vt_dev *d, const char *sysdir,
+			 struct ifd *f);
+/*
+ * Device @name of VFIO group @group through the group route: @f's IOAS
+ * made its compat IOAS, the group set to @f, the device fd, BAR0 mapped,
+ * bus master on (d->cfd is -1).  0 or -errno; nothing stays open.
+ */
+int vt_group_open_iommufd(struct vt_dev *d, int group, const char *name,
+			  struct ifd *f);
 /*
  * PCI device @bdf on vfio-pci, its cdev bound to @f and attached to @f's
  * IOAS, BAR0 mapped, bus master on (d->cfd and d->gfd are -1).  0, or 1
@@ -254,5 +281,6 @@ extern const struct vt_case robust_cases[];
 extern const struct vt_case hotplug_cases[];
 extern const struct vt_case fuzz_cases[];
 extern const struct vt_case iommufd_cases[];
+extern const struct vt_case ifuzz_cases[];
 
 #endif

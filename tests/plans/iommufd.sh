@@ -1,9 +1,10 @@
 # Plan "iommufd": a kernel built with iommufd next to the VFIO container
 # (as Ubuntu 24.04, Proxmox VE and RHEL 9 build theirs; the bed's kernel of
 # mk/kernels/iommufd.sh, with lockdep).  vfio_iommu_type1 loaded, ours
-# after it, as on a real host.  The mdev works through a container and
-# refuses iommufd; a physical group never reaches both an iommufd and a
-# vfio_iommu_mdev container (tests/suites/iommufd.c).
+# after it, as on a real host.  The mdev works bound to iommufd (its cdev
+# and its group set to an iommufd) and in a container; a physical group
+# never reaches two iommufd contexts, nor an iommufd and a container
+# (tests/suites/iommufd.c).
 # bed: kernel=iommufd
 setup modprobe vfio-pci
 setup modprobe iommufd
@@ -16,8 +17,7 @@ t "iommufd: mdev: config, BAR0, DMA, MSI, reset through a container, singleton g
 	/bed/vt mdev.dma "$EDU_SINGLE"
 t "iommufd: mdev: config, BAR0, DMA, MSI, reset through a container, non-singleton group" \
 	/bed/vt mdev.dma "$EDU_NS_B"
-t "iommufd: an mdev refuses iommufd (cdev bind, group set to an iommufd: EOPNOTSUPP), then works in a container" \
-	/bed/vt iommufd.mdev "$EDU_SINGLE"
+iommufd_mdev_cases
 t "iommufd: one group, iommufd and vfio_iommu_mdev: whoever holds it first keeps it, the other cannot open nor touch its memory (both roles)" \
 	/bed/vt iommufd.sibling "$EDU_NS_A" "$EDU_NS_B"
 t "iommufd: the vfio-pci group leaving first revokes the mdev; the group-mate then bound to iommufd gets nothing from the mdev's armed DMA" \

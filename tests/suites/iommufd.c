@@ -5,11 +5,11 @@
  * mk/kernels/iommufd.sh).  There a VFIO device can also be bound to an
  * iommufd: through its cdev (/dev/vfio/devices/vfioN,
  * VFIO_DEVICE_BIND_IOMMUFD) or through its group set to an iommufd instead
- * of a container.  An mdev of vfio-mdev-pci must refuse both (nothing
- * would attach its parent's IOMMU group to the IOAS), and a physical group
- * must still never reach two users, whichever of iommufd and
- * vfio_iommu_mdev holds it: each refusal is followed by a check of the
- * other user's memory, byte for byte.
+ * of a container (the "group" route).  An mdev of vfio-mdev-pci binds its
+ * parent there, so its DMA goes through the parent's IOMMU group in the
+ * user's IOAS; a physical group never reaches two users, whichever of
+ * iommufd contexts and containers hold it: each refusal is followed by a
+ * check of the holder's memory, byte for byte.
  *
  * The iommufd and VFIO cdev helpers are in tests/lib/ifd.c.
  */
@@ -23,6 +23,7 @@
 #define LEN	2048
 
 static const char *const UUID_A = "1f0d0000-0000-4000-8000-0000000000a1";
+static const char *const UUID_B = "1f0d0000-0000-4000-8000-0000000000b2";
 
 /* RAM -> edu -> RAM through @f's IOAS at @iova; bytes compared. */
 static int ifd_dma_check(struct vt_dev *d, struct ifd *f, uint64_t iova,
@@ -65,74 +66,138 @@ static int make_mdev(const char *bdf)
 	return 0;
 }
 
+/* Is module @name loaded? */
+static int loaded(const char *name)
+{
+	char line[256];
+	size_t n = strlen(name);
+	FILE *f = fopen("/proc/modules", "r");
+	int found = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			found = 1;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /*
- * Every iommufd route to mdev UUID_A is refused: its cdev's bind
- * (EOPNOTSUPP, and the unbound cdev answers nothing) and its group set to
- * an iommufd (the device fd is refused, EOPNOTSUPP); the log says what to
- * do.  Returns 0 when all were refused.
+ * Open mdev @uuid bound to @f by @route: "cdev" (its VFIO cdev bound and
+ * attached to @f's IOAS) or "group" (its group set to @f, @f's IOAS made
+ * the compat IOAS).  0 or -errno.
  */
-static int mdev_iommufd_refused(void)
+static int mdev_open(struct vt_dev *d, const char *uuid, struct ifd *f,
+		     const char *route)
 {
 	char sysdir[128];
-	struct vfio_device_info info = { .argsz = sizeof(info) };
-	struct ifd f;
-	int fd, gfd, r, logged;
 
-	logged = vt_klog_count(UUID_A, "refused an iommufd bind");
-	VT_OK(ifd_open(&f));
-	snprintf(sysdir, sizeof(sysdir), "/sys/bus/mdev/devices/%s", UUID_A);
-	fd = vt_cdev_bind(sysdir, &f);
-	if (fd >= 0)
-		close(fd);
-	VT_ERRNO(fd, EOPNOTSUPP);
-	/* a cdev whose bind failed answers no device ioctl */
-	{
-		char path[300];
+	if (!strcmp(route, "group"))
+		return vt_group_open_iommufd(d, vt_mdev_group(uuid), uuid, f);
+	snprintf(sysdir, sizeof(sysdir), "/sys/bus/mdev/devices/%s", uuid);
+	return vt_cdev_open_iommufd(d, sysdir, f);
+}
 
-		VT_OK(vt_cdev_path(sysdir, path, sizeof(path)));
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		VT_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
-		r = ioctl(fd, VFIO_DEVICE_GET_INFO, &info) ? -errno : 0;
-		close(fd);
-		VT_ERRNO(r, EINVAL);
-	}
-	gfd = vt_group_open(vt_mdev_group(UUID_A));
-	VT_OK(gfd);
-	VT_OK(vt_group_set_container(gfd, f.fd));
-	fd = vt_device_open(gfd, UUID_A);
-	if (fd >= 0)
-		close(fd);
-	VT_ERRNO(fd, EOPNOTSUPP);
-	close(gfd);
-	close(f.fd);
-	VT_ASSERT(vt_klog_count(UUID_A, "refused an iommufd bind") >= logged + 2,
-		  "not one 'refused an iommufd bind' line for %s per route in the kernel log",
-		  UUID_A);
+/*
+ * After IOMMU_IOAS_UNMAP of a page, a DMA to its IOVA does not reach it:
+ * the device's buffer is loaded from a mapped page, the page at @iova is
+ * mapped, written once by the device (the positive control), unmapped and
+ * cleared; the same DMA again leaves it clear.
+ */
+static int unmap_stops_dma(struct vt_dev *d, struct ifd *f, uint64_t iova)
+{
+	uint8_t *src = vt_alloc(PG), *dst = vt_alloc(PG);
+	int i;
+
+	VT_ASSERT(src && dst, "alloc");
+	vt_fill(src, LEN, 0x77);
+	VT_OK(ifd_map(f, src, iova, PG));
+	VT_OK(ifd_map(f, dst, iova + PG, PG));
+	VT_OK(edu_roundtrip(d, iova, iova + PG, LEN));
+	VT_ASSERT(!memcmp(src, dst, LEN), "the positive control's bytes differ");
+	VT_OK(ifd_unmap(f, iova + PG, PG));
+	memset(dst, 0, PG);
+	edu_dma(d, iova + PG, LEN, 1, 0);
+	for (i = 0; i < PG; i++)
+		VT_ASSERT(!dst[i], "byte %d of the unmapped page written by DMA",
+			  i);
+	VT_OK(ifd_unmap(f, iova, PG));
+	vt_free(src, PG);
+	vt_free(dst, PG);
 	return 0;
 }
 
 /*
- * iommufd.mdev BDF: the mdev of BDF refuses iommufd (cdev and group
- * routes); afterwards the same mdev opens in a VFIO container served by
- * vfio_iommu_mdev and its DMA works: the refusals changed nothing.
+ * iommufd.dma ROUTE BDF: the mdev of BDF bound to an iommufd by ROUTE does
+ * DMA through the IOAS (bytes compared), and not to a page after its
+ * unmap; closed, nothing stays pinned.  Then the same mdev in a VFIO
+ * container: served by vfio_iommu_mdev where it was loaded when the mdev
+ * was created, else refused (EPERM) with a line saying what to do.
  */
-static int t_mdev(int argc, char **argv)
+static int t_dma(int argc, char **argv)
 {
 	long long pins0 = vt_pins(NULL);
 	struct vt_dev d;
+	struct ifd f;
+	int r;
 
-	VT_ASSERT(argc == 2, "usage: BDF");
-	if (make_mdev(argv[1]) || mdev_iommufd_refused())
+	VT_ASSERT(argc == 3, "usage: cdev|group BDF");
+	if (make_mdev(argv[2]))
 		return 1;
-	VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_A), UUID_A,
-			  VFIO_TYPE1v2_IOMMU));
-	VT_OK(vt_enable_bus_master(&d));
-	if (vt_dma_check(&d, 0x100000, 0x1fd))
+	VT_OK(ifd_open(&f));
+	r = mdev_open(&d, UUID_A, &f, argv[1]);
+	VT_ASSERT(!r, "mdev bound to iommufd (%s): %s", argv[1], strerror(-r));
+	if (ifd_dma_check(&d, &f, 0x100000, 0x1a) ||
+	    unmap_stops_dma(&d, &f, 0x200000))
 		return 1;
 	vt_dev_close(&d);
+	close(f.fd);
+	if (pins_back(pins0))
+		return 1;
+
+	if (loaded("vfio_iommu_mdev")) {
+		VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_A), UUID_A,
+				  VFIO_TYPE1v2_IOMMU));
+		VT_OK(vt_enable_bus_master(&d));
+		if (vt_dma_check(&d, 0x100000, 0x1fd))
+			return 1;
+		vt_dev_close(&d);
+	} else {
+		int logged = vt_klog_count(UUID_A, "was not loaded when this mdev was created");
+
+		r = vt_dev_open(&d, -1, vt_mdev_group(UUID_A), UUID_A,
+				VFIO_TYPE1v2_IOMMU);
+		if (!r)
+			vt_dev_close(&d);
+		VT_ERRNO(r, EPERM);
+		VT_ASSERT(vt_klog_count(UUID_A, "was not loaded when this mdev was created") > logged,
+			  "no line saying why the container was refused");
+	}
 	VT_OK(vt_mdev_remove(UUID_A));
-	VT_OK(vt_pci_bind(argv[1], ""));
+	VT_OK(vt_pci_bind(argv[2], ""));
 	return pins_back(pins0);
+}
+
+/* A holder's pages: a secret (and what it must stay) and a clean page. */
+struct held {
+	uint8_t *secret, *clean;
+	uint8_t want[PG];
+};
+
+static int held_init(struct held *h, uint32_t seed)
+{
+	h->secret = vt_alloc(PG);
+	h->clean = vt_alloc(PG);
+	VT_ASSERT(h->secret && h->clean, "alloc");
+	vt_fill(h->secret, PG, seed);
+	memcpy(h->want, h->secret, PG);
+	return 0;
+}
+
+static void held_free(struct held *h)
+{
+	vt_free(h->secret, PG);
+	vt_free(h->clean, PG);
 }
 
 /* Nothing of @secret changed, nothing written to @clean. */
@@ -149,11 +214,38 @@ static int untouched(const uint8_t *secret, const uint8_t *want,
 }
 
 /*
+ * Mdev @uuid bound by @route to a new iommufd context while another
+ * context or a container holds its parent's group: refused (EPERM, the
+ * IOMMU core's DMA owner check) with a line naming the parent's group.
+ */
+static int other_ctx_refused(const char *uuid, const char *route)
+{
+	int logged = vt_klog_count(uuid, "iommufd bind refused");
+	struct vt_dev d;
+	struct ifd g;
+	int r;
+
+	VT_OK(ifd_open(&g));
+	r = mdev_open(&d, uuid, &g, route);
+	if (!r) {
+		r = edu_roundtrip(&d, 0x100000, 0x101000, LEN);
+		vt_dev_close(&d);
+		VT_FAIL("mdev %s bound to a second context by %s (its DMA: %d)",
+			uuid, route, r);
+	}
+	close(g.fd);
+	VT_ERRNO(r, EPERM);
+	VT_ASSERT(vt_klog_count(uuid, "iommufd bind refused") > logged,
+		  "no 'iommufd bind refused' line for %s (%s)", uuid, route);
+	return 0;
+}
+
+/*
  * iommufd.sibling PCI MDEV (one IOMMU group).  First iommufd holds the
  * group: PCI's cdev bound to an iommufd, a secret and a clean page in its
  * IOAS; the mdev of MDEV cannot open, in a container (EPERM: ours cannot
  * own the group, and the mdev never opens in a container ours does not
- * hold it for) nor through iommufd (EOPNOTSUPP); the secret is intact,
+ * hold it for) nor in another iommufd context (EPERM); the secret is intact,
  * the clean page unwritten, PCI's DMA works.  Then vfio_iommu_mdev holds
  * it: the mdev in a container with a secret; PCI's cdev cannot bind to an
  * iommufd (EPERM: the group's DMA has another owner); the secret intact,
@@ -161,26 +253,23 @@ static int untouched(const uint8_t *secret, const uint8_t *want,
  */
 static int t_sibling(int argc, char **argv)
 {
-	uint8_t *secret = vt_alloc(PG), *clean = vt_alloc(PG);
 	long long pins0 = vt_pins(NULL);
 	char sysdir[128];
-	uint8_t want[PG];
 	struct vt_dev a, b;
 	struct ifd f, g;
+	struct held h;
 	int r;
 
-	VT_ASSERT(argc == 3 && secret && clean, "usage: PCI MDEV / alloc");
-	vt_fill(secret, PG, 0x5ec2e7);
-	memcpy(want, secret, PG);
-	if (make_mdev(argv[2]))
+	VT_ASSERT(argc == 3, "usage: PCI MDEV");
+	if (held_init(&h, 0x5ec2e7) || make_mdev(argv[2]))
 		return 1;
 
 	/* iommufd holds the group */
 	VT_OK(ifd_open(&f));
 	if (vt_pci_open_iommufd(&a, argv[1], &f))
 		return 1;
-	VT_OK(ifd_map(&f, secret, 0x100000, PG));
-	VT_OK(ifd_map(&f, clean, 0x101000, PG));
+	VT_OK(ifd_map(&f, h.secret, 0x100000, PG));
+	VT_OK(ifd_map(&f, h.clean, 0x101000, PG));
 	r = vt_dev_open(&b, -1, vt_mdev_group(UUID_A), UUID_A, VFIO_TYPE1_IOMMU);
 	if (r == -EPERM)
 		r = vt_dev_open(&b, -1, vt_mdev_group(UUID_A), UUID_A,
@@ -193,10 +282,11 @@ static int t_sibling(int argc, char **argv)
 			r);
 	}
 	VT_ERRNO(r, EPERM);
-	if (mdev_iommufd_refused() || untouched(secret, want, clean) ||
+	if (other_ctx_refused(UUID_A, "cdev") ||
+	    untouched(h.secret, h.want, h.clean) ||
 	    ifd_dma_check(&a, &f, 0x400000, 0x91))
 		return 1;
-	VT_NOTE("iommufd holds the group: the mdev refused both ways; the holder's memory untouched, its DMA works");
+	VT_NOTE("iommufd holds the group: the mdev refused in a container and in another context; the holder's memory untouched, its DMA works");
 	VT_OK(ifd_unmap(&f, 0x100000, 2 * PG));
 	vt_dev_close(&a);
 	close(f.fd);
@@ -205,8 +295,8 @@ static int t_sibling(int argc, char **argv)
 	VT_OK(vt_dev_open(&a, -1, vt_mdev_group(UUID_A), UUID_A,
 			  VFIO_TYPE1v2_IOMMU));
 	VT_OK(vt_enable_bus_master(&a));
-	VT_OK(vt_map(a.cfd, secret, 0x100000, PG));
-	VT_OK(vt_map(a.cfd, clean, 0x101000, PG));
+	VT_OK(vt_map(a.cfd, h.secret, 0x100000, PG));
+	VT_OK(vt_map(a.cfd, h.clean, 0x101000, PG));
 	VT_OK(ifd_open(&g));
 	snprintf(sysdir, sizeof(sysdir), "/sys/bus/pci/devices/%s", argv[1]);
 	r = vt_cdev_bind(sysdir, &g);
@@ -214,7 +304,7 @@ static int t_sibling(int argc, char **argv)
 		close(r);
 	VT_ERRNO(r, EPERM);
 	close(g.fd);
-	if (untouched(secret, want, clean) || vt_dma_check(&a, 0x400000, 0x92))
+	if (untouched(h.secret, h.want, h.clean) || vt_dma_check(&a, 0x400000, 0x92))
 		return 1;
 	VT_NOTE("vfio_iommu_mdev holds the group: the sibling's iommufd bind refused; the holder's memory untouched, its DMA works");
 	VT_OK(vt_unmap(a.cfd, 0x100000, 2 * PG, 0, NULL));
@@ -223,13 +313,276 @@ static int t_sibling(int argc, char **argv)
 	VT_OK(vt_mdev_remove(UUID_A));
 	VT_OK(vt_pci_bind(argv[1], ""));
 	VT_OK(vt_pci_bind(argv[2], ""));
-	vt_free(secret, PG);
-	vt_free(clean, PG);
+	held_free(&h);
+	return pins_back(pins0);
+}
+
+/*
+ * iommufd.isolation ROUTE PCI MDEV (one IOMMU group): the mdev of MDEV,
+ * bound by ROUTE to context F, holds the group with a secret and a clean
+ * page in F's IOAS.  A second context gets neither the mdev nor PCI on
+ * vfio-pci (EPERM); a VFIO container gets neither (PCI's group: EPERM
+ * from the IOMMU core's owner check; the mdev's group is open); the
+ * holder's memory is untouched and its DMA works.  After the holder
+ * closes, the second context gets PCI and its DMA works.
+ */
+static int t_isolation(int argc, char **argv)
+{
+	long long pins0 = vt_pins(NULL);
+	char sysdir[128];
+	struct vt_dev a, b;
+	struct ifd f, g;
+	struct held h;
+	int r;
+
+	VT_ASSERT(argc == 4, "usage: ROUTE PCI MDEV");
+	if (held_init(&h, 0x150) || make_mdev(argv[3]))
+		return 1;
+	VT_OK(vt_pci_bind(argv[2], "vfio-pci"));
+	VT_OK(ifd_open(&f));
+	r = mdev_open(&a, UUID_A, &f, argv[1]);
+	VT_ASSERT(!r, "mdev bound to iommufd (%s): %s", argv[1], strerror(-r));
+	VT_OK(ifd_map(&f, h.secret, 0x100000, PG));
+	VT_OK(ifd_map(&f, h.clean, 0x101000, PG));
+
+	/* a second context: the mate's cdev, the mdev by both routes */
+	VT_OK(ifd_open(&g));
+	snprintf(sysdir, sizeof(sysdir), "/sys/bus/pci/devices/%s", argv[2]);
+	r = vt_cdev_open_iommufd(&b, sysdir, &g);
+	if (!r) {
+		r = edu_roundtrip(&b, 0x100000, 0x101000, LEN);
+		vt_dev_close(&b);
+		VT_FAIL("the group-mate bound to a second context (its DMA: %d)", r);
+	}
+	VT_ERRNO(r, EPERM);
+	snprintf(sysdir, sizeof(sysdir), "/sys/bus/mdev/devices/%s", UUID_A);
+	r = vt_cdev_open_iommufd(&b, sysdir, &g);
+	snprintf(sysdir, sizeof(sysdir), "/sys/bus/pci/devices/%s", argv[2]);
+	if (!r)
+		vt_dev_close(&b);
+	VT_ASSERT(r < 0, "the open mdev bound to a second context");
+	/* a container: the mate's group */
+	r = vt_dev_open(&b, -1, vt_pci_group(argv[2]), argv[2],
+			VFIO_TYPE1v2_IOMMU);
+	if (!r) {
+		vt_enable_bus_master(&b);
+		r = edu_roundtrip(&b, 0x100000, 0x101000, LEN);
+		vt_dev_close(&b);
+		VT_FAIL("the group-mate opened in a container (its DMA: %d)", r);
+	}
+	VT_ERRNO(r, EPERM);
+	if (untouched(h.secret, h.want, h.clean) ||
+	    ifd_dma_check(&a, &f, 0x400000, 0x93))
+		return 1;
+	VT_NOTE("the mdev holds the group in one context: the mate and the mdev refused to another context and to a container; the holder untouched, its DMA works");
+
+	/* the holder leaves: the second context gets the group */
+	vt_dev_close(&a);
+	close(f.fd);
+	r = vt_cdev_open_iommufd(&b, sysdir, &g);
+	VT_ASSERT(!r, "the group-mate in the second context after the holder closed: %s",
+		  strerror(-r));
+	if (ifd_dma_check(&b, &g, 0x100000, 0x94))
+		return 1;
+	vt_dev_close(&b);
+	close(g.fd);
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_pci_bind(argv[2], ""));
+	VT_OK(vt_pci_bind(argv[3], ""));
+	held_free(&h);
+	return pins_back(pins0);
+}
+
+/*
+ * Open the mdev @uuid (through its cdev) or the vfio-pci device @bdf (by
+ * @route, "cdev" or "group") in @f.
+ */
+static int open_role(struct vt_dev *d, int is_mdev, const char *bdf,
+		     const char *uuid, struct ifd *f, const char *route)
+{
+	char sysdir[128];
+	int r;
+
+	if (is_mdev) {
+		r = mdev_open(d, uuid, f, "cdev");
+	} else if (!strcmp(route, "group")) {
+		r = vt_group_open_iommufd(d, vt_pci_group(bdf), bdf, f);
+	} else {
+		snprintf(sysdir, sizeof(sysdir), "/sys/bus/pci/devices/%s", bdf);
+		r = vt_cdev_open_iommufd(d, sysdir, f);
+	}
+	VT_ASSERT(!r, "%s %s bound to the context by %s: %s",
+		  is_mdev ? "mdev" : "vfio-pci device", is_mdev ? uuid : bdf,
+		  route, strerror(-r));
+	return 0;
+}
+
+/*
+ * One context, two devices of one IOMMU group (X first, then Y), each
+ * doing DMA; then @first_out ("x" or "y") leaves and the other keeps doing
+ * DMA.  Devices: mdev when the matching is_mdev flag is set, else vfio-pci.
+ */
+static int pair(const char *route, int x_mdev, const char *xb, const char *xu,
+		int y_mdev, const char *yb, const char *yu, int x_first_out)
+{
+	struct vt_dev x, y;
+	struct ifd f;
+
+	VT_OK(ifd_open(&f));
+	if (open_role(&x, x_mdev, xb, xu, &f, route) ||
+	    ifd_dma_check(&x, &f, 0x100000, 0x31) ||
+	    open_role(&y, y_mdev, yb, yu, &f, route) ||
+	    ifd_dma_check(&y, &f, 0x200000, 0x32) ||
+	    ifd_dma_check(&x, &f, 0x300000, 0x33))
+		return 1;
+	if (x_first_out) {
+		vt_dev_close(&x);
+		if (ifd_dma_check(&y, &f, 0x400000, 0x34))
+			return 1;
+		vt_dev_close(&y);
+	} else {
+		vt_dev_close(&y);
+		if (ifd_dma_check(&x, &f, 0x400000, 0x35))
+			return 1;
+		vt_dev_close(&x);
+	}
+	close(f.fd);
+	return 0;
+}
+
+/*
+ * iommufd.mixed ROUTE PCI MDEV (one IOMMU group): in one context the
+ * vfio-pci device PCI (through its cdev or its group, by ROUTE) and the
+ * mdev of MDEV (its cdev) join in both orders, and whichever leaves first,
+ * the other keeps doing DMA.
+ */
+static int t_mixed(int argc, char **argv)
+{
+	long long pins0 = vt_pins(NULL);
+	const char *r, *p, *m;
+	int first, out;
+
+	VT_ASSERT(argc == 4, "usage: ROUTE PCI MDEV");
+	r = argv[1], p = argv[2], m = argv[3];
+	if (make_mdev(m))
+		return 1;
+	VT_OK(vt_pci_bind(p, "vfio-pci"));
+	for (first = 0; first < 2; first++)
+		for (out = 0; out < 2; out++) {
+			int bad = first ?
+				pair(r, 1, m, UUID_A, 0, p, NULL, out) :
+				pair(r, 0, p, NULL, 1, m, UUID_A, out);
+
+			if (bad)
+				return 1;
+			VT_NOTE("%s first, the %s left first: the other kept doing DMA",
+				first ? "mdev" : "vfio-pci device",
+				(first ^ out) ? "mdev" : "vfio-pci device");
+		}
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_pci_bind(p, ""));
+	VT_OK(vt_pci_bind(m, ""));
+	return pins_back(pins0);
+}
+
+/*
+ * iommufd.two ROUTE A B (one IOMMU group): the mdevs of A and B in one
+ * context, each leaving first while the other keeps doing DMA.
+ */
+static int t_two(int argc, char **argv)
+{
+	long long pins0 = vt_pins(NULL);
+	int out;
+
+	VT_ASSERT(argc == 4, "usage: ROUTE A B");
+	vt_mdev_remove_all();
+	VT_OK(vt_pci_bind(argv[2], "vfio-mdev-pci"));
+	VT_OK(vt_pci_bind(argv[3], "vfio-mdev-pci"));
+	VT_OK(vt_mdev_create(argv[2], UUID_A));
+	VT_OK(vt_mdev_create(argv[3], UUID_B));
+	for (out = 0; out < 2; out++)
+		if (pair(argv[1], 1, argv[2], UUID_A, 1, argv[3], UUID_B, out))
+			return 1;
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_mdev_remove(UUID_B));
+	VT_OK(vt_pci_bind(argv[2], ""));
+	VT_OK(vt_pci_bind(argv[3], ""));
+	return pins_back(pins0);
+}
+
+/*
+ * iommufd.group_refused BDF: the mdev's group set to an iommufd gives no
+ * device (EOPNOTSUPP, a line saying to bind the cdev): the VFIO core would
+ * let that group leave the iommufd and hand the open device to a container
+ * (kernel/vmp_iommufd.c).  The sequence that would do it (the group moved
+ * to a container without an IOMMU set) then gets no device either; nothing
+ * stays bound: the cdev route binds, its DMA works, and so does a
+ * container of vfio_iommu_mdev.
+ */
+static int t_group_refused(int argc, char **argv)
+{
+	long long pins0 = vt_pins(NULL);
+	int logged, gfd, cfd, fd;
+	struct vt_dev d;
+	struct ifd f;
+
+	VT_ASSERT(argc == 2, "usage: BDF");
+	if (make_mdev(argv[1]))
+		return 1;
+	logged = vt_klog_count(UUID_A, "refused iommufd through the mdev's VFIO group");
+	VT_OK(ifd_open(&f));
+	fd = vt_group_open_iommufd(&d, vt_mdev_group(UUID_A), UUID_A, &f);
+	if (!fd)
+		vt_dev_close(&d);
+	VT_ERRNO(fd, EOPNOTSUPP);
+	VT_ASSERT(vt_klog_count(UUID_A, "refused iommufd through the mdev's VFIO group") > logged,
+		  "no line saying the group route is refused");
+	/* the switch: group to the iommufd, out of it, into a container */
+	gfd = vt_group_open(vt_mdev_group(UUID_A));
+	VT_OK(gfd);
+	VT_OK(vt_group_set_container(gfd, f.fd));
+	fd = vt_device_open(gfd, UUID_A);
+	if (fd >= 0)
+		close(fd);
+	VT_ERRNO(fd, EOPNOTSUPP);
+	VT_OK(vt_group_unset_container(gfd));
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	fd = vt_device_open(gfd, UUID_A);
+	if (fd >= 0)
+		close(fd);
+	VT_ASSERT(fd < 0, "the mdev opened in a container without an IOMMU");
+	close(gfd);
+	close(cfd);
+	close(f.fd);
+
+	VT_OK(ifd_open(&f));
+	fd = mdev_open(&d, UUID_A, &f, "cdev");
+	VT_ASSERT(!fd, "the cdev route after the refusals: %s", strerror(-fd));
+	if (ifd_dma_check(&d, &f, 0x100000, 0x5b))
+		return 1;
+	vt_dev_close(&d);
+	close(f.fd);
+	if (loaded("vfio_iommu_mdev")) {
+		VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_A), UUID_A,
+				  VFIO_TYPE1v2_IOMMU));
+		VT_OK(vt_enable_bus_master(&d));
+		if (vt_dma_check(&d, 0x100000, 0x5c))
+			return 1;
+		vt_dev_close(&d);
+	}
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_pci_bind(argv[1], ""));
 	return pins_back(pins0);
 }
 
 const struct vt_case iommufd_cases[] = {
-	{ "mdev", t_mdev, "BDF" },
+	{ "dma", t_dma, "cdev BDF" },
+	{ "group_refused", t_group_refused, "BDF" },
+	{ "isolation", t_isolation, "cdev PCI_BDF MDEV_BDF" },
+	{ "mixed", t_mixed, "cdev|group PCI_BDF MDEV_BDF" },
+	{ "two", t_two, "cdev A_BDF B_BDF" },
 	{ "sibling", t_sibling, "PCI_BDF MDEV_BDF" },
 	{ NULL, NULL, NULL },
 };
