@@ -17,6 +17,7 @@ static const struct {
 	{ "hotplug", hotplug_cases },
 	{ "fuzz", fuzz_cases },
 	{ "iommufd", iommufd_cases },
+	{ "ifuzz", ifuzz_cases },
 };
 
 int main(int argc, char **argv)
