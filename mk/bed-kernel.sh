@@ -39,7 +39,21 @@ die() {
 	exit 1
 }
 
-tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
+tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1) || true
+if [ -z "$tarball" ] && [ -n "${deb_suite:-}" ]; then
+	# another release's source package: fetched (private apt config) and
+	# unpacked under build/, never installed
+	deb=$("$top/mk/debian-pkg.sh" "$deb_suite" "linux-source-$series" |
+		tail -n 1) || die "fetching linux-source-$series from $deb_suite failed"
+	src=$top/build/src-$series
+	if [ ! -f "$src/stamp" ] || [ "$(cat "$src/stamp")" != "$deb" ]; then
+		rm -rf "$src"
+		mkdir -p "$src"
+		dpkg-deb -x "$deb" "$src/deb" || die "unpacking $deb failed"
+		echo "$deb" > "$src/stamp"
+	fi
+	tarball=$(ls "$src"/deb/usr/src/linux-source-"$series".tar.* | head -n 1)
+fi
 [ -n "$tarball" ] || die "no /usr/src/linux-source-$series.tar.*: run 'make deps'"
 
 # One build at a time (make check and make debug-kernel may overlap).
@@ -116,12 +130,18 @@ build_kernel() {
 	for o in $want_n; do cfg --disable "$o"; done
 	cfg --set-str LOCALVERSION "$localversion"
 	mk olddefconfig || die "make olddefconfig failed"
-	# olddefconfig silently drops what a dependency refuses: fail loudly.
+	# olddefconfig silently drops what a dependency refuses: fail loudly
+	# (an option this series no longer has, as PROC_SYSCTL in 7.x, is
+	# skipped)
+	grep -rhoE --include='Kconfig*' '^[[:space:]]*(menu)?config [A-Z0-9_]+' "$tree" |
+		awk '{print $2}' | sort -u > "$out/kconfig.syms"
 	dropped=
 	for o in $want_y; do
+		grep -qx "$o" "$out/kconfig.syms" || continue
 		grep -qx "CONFIG_$o=y" "$tree/.config" || dropped="$dropped $o=y"
 	done
 	for o in $want_m; do
+		grep -qx "$o" "$out/kconfig.syms" || continue
 		grep -qx "CONFIG_$o=m" "$tree/.config" || dropped="$dropped $o=m"
 	done
 	for o in $want_n; do

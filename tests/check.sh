@@ -43,11 +43,12 @@ done
 # - debug (Linux 6.1 with lockdep, KASAN, full preemption): DEBUG_PLANS
 #   (default: the plans that declare "# bed: also=debug", "# bed:
 #   kernel=debug" or "# bed: expect=...", else the stock plan);
-# - iommufd (Linux 6.12 with iommufd next to the VFIO container, lockdep):
-#   the plans that declare "# bed: kernel=iommufd".
+# - iommufd (Linux 6.12 with iommufd next to the VFIO container, lockdep)
+#   and iommufd73 (Debian's Linux 7.3 source, the same plus KASAN): the
+#   plans that declare "# bed: kernel=iommufd".
 # A build failure is a FAIL.
 bed_series() {
-	local profile=$1 plans=$2 krel d
+	local profile=$1 plans=$2 krel d kind
 	shift 2
 	if ! krel=$("$top/mk/bed-kernel.sh" "$profile" \
 			2> "$top/build/logs/$profile-kernel.err") ||
@@ -59,6 +60,8 @@ bed_series() {
 	fi
 	krel=$(echo "$krel" | tail -n 1)
 	d=$top/build/$profile-$(sed -n 's/^series=//p' "$top/mk/kernels/$profile.sh")
+	# the plans' "# bed: kernel=KIND" this profile serves (default: itself)
+	kind=$(sed -n 's/^bed_kernel=//p' "$top/mk/kernels/$profile.sh")
 	if ! make -s -C "$top" modules KDIR="$d/linux" MODDIR="build/mod-$krel" \
 		> "$top/build/logs/$profile-modules.log" 2>&1; then
 		echo "FAIL  vm-$profile/build kernel/ and tests/kmod/ against $krel"
@@ -67,7 +70,7 @@ bed_series() {
 		return
 	fi
 	# shellcheck disable=SC2086 # a list of plans
-	env KVER="$krel" BED_KERNEL="$profile" BED_SUFFIX="-$profile" \
+	env KVER="$krel" BED_KERNEL="${kind:-$profile}" BED_SUFFIX="-$profile" \
 		BED_KIMAGE="$d/bzImage" BED_MODROOT="$d/modroot" \
 		BED_MODROOT_PATCHED="$d/modroot-patched" "$@" \
 		"$top/tests/run-vm.sh" $plans
@@ -81,14 +84,14 @@ plans_with() {
 }
 debug_plans=${DEBUG_PLANS:-$(plans_with 'also=debug|kernel=debug|expect=')}
 [ -n "$debug_plans" ] || debug_plans=$top/tests/plans/stock.sh
-for series in debug iommufd; do
+for series in debug iommufd iommufd73; do
 	if [ "$series" = debug ]; then
 		v=$(bed_series debug "$debug_plans" \
 			BED_BOUND="${DEBUG_BOUND:-1800}" \
 			BED_APPEND="${BED_APPEND:-} BED_TIMEOUT=${DEBUG_CASE_TIMEOUT:-900} RACE_SECONDS=${DEBUG_RACE_SECONDS:-60}")
 	else
-		v=$(bed_series iommufd "$(plans_with 'kernel=iommufd')" \
-			BED_BOUND=600)
+		v=$(bed_series "$series" "$(plans_with 'kernel=iommufd')" \
+			BED_BOUND=900)
 	fi
 	echo "$v" | sed '$d'
 	read -r vp vf <<<"$(sum "$v")"

@@ -1,0 +1,36 @@
+#!/bin/bash
+# debian-pkg.sh SUITE PACKAGE...: download PACKAGE(s) of Debian's SUITE
+# (trixie, trixie-backports, sid) into build/debs/SUITE/ through a private
+# apt configuration under build/apt/SUITE/ (the host's own apt sources and
+# state stay untouched; nothing is installed).  Prints the .deb paths.
+set -eo pipefail
+suite=$1
+shift
+top=$(cd "$(dirname "$0")/.." && pwd)
+a=$top/build/apt/$suite
+out=$top/build/debs/$suite
+mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$out"
+case $suite in
+trixie-backports) suites="trixie trixie-backports" ;;
+*) suites=$suite ;;
+esac
+for s in $suites; do
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $s main"
+done > "$a/sources.list"
+opts=(-o Dir::Etc::sourcelist="$a/sources.list" -o Dir::Etc::sourceparts=-
+      -o Dir::State::lists="$a/lists" -o Dir::Cache="$a/cache"
+      -o Dir::State::status=/dev/null -o APT::Get::List-Cleanup=0
+      -o Debug::NoLocking=1)
+# the lists are refreshed once a day
+if [ -z "$(find "$a/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
+	apt-get "${opts[@]}" update -qq >&2
+fi
+cd "$out"
+for p in "$@"; do
+	f=$(ls "$p"_*.deb 2>/dev/null | head -n 1) || true
+	if [ -z "$f" ]; then
+		apt-get "${opts[@]}" download -qq "$p" >&2
+		f=$(ls "$p"_*.deb | head -n 1)
+	fi
+	echo "$out/$f"
+done
