@@ -46,4 +46,6 @@ iommufd_mdev_cases() {
 	done
 	t "iommufd: one context, two mdevs of one group, either leaving first" \
 		/bed/vt iommufd.two cdev "$EDU_NS_A" "$EDU_NS_B"
+	t "iommufd: the mdev on an HWPT of its own; dirty tracking as the IOMMU advertises it; a BAR mapped by address (P2P)" \
+		/bed/vt iommufd.features "$EDU_NS_B" "$EDU_SINGLE"
 }

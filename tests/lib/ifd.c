@@ -142,6 +142,57 @@ int vt_cdev_detach(int dfd)
 	return ioctl(dfd, VFIO_CDEV_DETACH_PT, &dt) ? -errno : 0;
 }
 
+#define IFD_HWPT_ALLOC		_IO(IFD_TYPE, 0x89)
+#define IFD_GET_HW_INFO		_IO(IFD_TYPE, 0x8a)
+
+struct ifd_hw_info {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t dev_id;
+	uint32_t data_len;
+	uint64_t data_uptr;
+	uint32_t out_data_type;
+	uint8_t out_max_pasid_log2;
+	uint8_t reserved[3];
+	uint64_t out_capabilities;
+};
+
+struct ifd_hwpt_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t dev_id;
+	uint32_t pt_id;
+	uint32_t out_hwpt_id;
+	uint32_t reserved;
+	uint32_t data_type;
+	uint32_t data_len;
+	uint64_t data_uptr;
+};
+
+int ifd_hw_caps(int fd, uint32_t dev_id, uint64_t *caps)
+{
+	struct ifd_hw_info h = { .size = sizeof(h), .dev_id = dev_id };
+
+	if (ioctl(fd, IFD_GET_HW_INFO, &h))
+		return -errno;
+	*caps = h.out_capabilities;
+	return 0;
+}
+
+int ifd_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		   uint32_t *hwpt)
+{
+	struct ifd_hwpt_alloc a = {
+		.size = sizeof(a), .flags = flags, .dev_id = dev_id,
+		.pt_id = pt_id,
+	};
+
+	if (ioctl(fd, IFD_HWPT_ALLOC, &a))
+		return -errno;
+	*hwpt = a.out_hwpt_id;
+	return 0;
+}
+
 int ifd_open(struct ifd *f)
 {
 	struct ifd_ioas_alloc a = { .size = sizeof(a) };
@@ -192,6 +243,11 @@ int vt_cdev_path(const char *sysdir, char *out, size_t len)
 /* Open the cdev of @sysdir and bind it to @f; the device fd or -errno. */
 int vt_cdev_bind(const char *sysdir, struct ifd *f)
 {
+	return vt_cdev_bind_id(sysdir, f, NULL);
+}
+
+int vt_cdev_bind_id(const char *sysdir, struct ifd *f, uint32_t *devid)
+{
 	struct vfio_cdev_bind b = { .argsz = sizeof(b), .iommufd = f->fd };
 	char path[300];
 	int fd, r;
@@ -207,6 +263,8 @@ int vt_cdev_bind(const char *sysdir, struct ifd *f)
 		close(fd);
 		return r;
 	}
+	if (devid)
+		*devid = b.out_devid;
 	return fd;
 }
 

@@ -190,6 +190,15 @@ int ifd_ioas_alloc(int fd, uint32_t *ioas);
 int ifd_map_id(int fd, uint32_t ioas, void *va, uint64_t iova, uint64_t len);
 int ifd_unmap_id(int fd, uint32_t ioas, uint64_t iova, uint64_t len);
 int ifd_destroy(int fd, uint32_t id);
+/* IOMMU_GET_HW_INFO's out_capabilities of device @dev_id; 0 or -errno. */
+int ifd_hw_caps(int fd, uint32_t dev_id, uint64_t *caps);
+#define IFD_HW_CAP_DIRTY_TRACKING	(1ull << 0)
+#define IFD_HWPT_ALLOC_DIRTY_TRACKING	(1u << 1)
+/* IOMMU_HWPT_ALLOC for @dev_id on IOAS @pt_id; 0 or -errno. */
+int ifd_hwpt_alloc(int fd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		   uint32_t *hwpt);
+/* vt_cdev_bind() that also returns the bound device's id. */
+int vt_cdev_bind_id(const char *sysdir, struct ifd *f, uint32_t *devid);
 /* VFIO cdev ioctls on an open cdev @dfd: 0 or -errno. */
 int vt_cdev_bind_fd(int dfd, int iommufd);
 int vt_cdev_attach(int dfd, uint32_t pt_id);

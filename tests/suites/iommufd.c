@@ -577,12 +577,97 @@ static int t_group_refused(int argc, char **argv)
 	return pins_back(pins0);
 }
 
+/*
+ * iommufd.features MDEV OTHER: what iommufd itself gives the mdev's path.
+ * An HWPT allocated for the mdev's binding over the IOAS, the mdev
+ * attached to it (by the HWPT's id) and its DMA through it; dirty tracking
+ * allocated exactly when IOMMU_GET_HW_INFO reports the capability
+ * (EOPNOTSUPP otherwise); the BAR of OTHER (vfio-pci, its own group, in
+ * the same context) mapped into the IOAS by address: refused, or, where
+ * a kernel maps it, reached by the mdev's DMA (OTHER's liveness register
+ * answers the inverse of the value the DMA wrote).
+ */
+static int t_features(int argc, char **argv)
+{
+	long long pins0 = vt_pins(NULL);
+	uint32_t devid, hwpt, dirty, val = 0x1234abcd;
+	uint8_t *src = vt_alloc(PG);
+	char sysdir[128];
+	struct vt_dev d, o;
+	uint64_t caps = 0;
+	struct ifd f;
+	int r;
+
+	VT_ASSERT(argc == 3 && src, "usage: MDEV OTHER / alloc");
+	if (make_mdev(argv[1]))
+		return 1;
+	VT_OK(ifd_open(&f));
+	snprintf(sysdir, sizeof(sysdir), "/sys/bus/mdev/devices/%s", UUID_A);
+	memset(&d, 0, sizeof(d));
+	d.cfd = d.gfd = -1;
+	d.dfd = vt_cdev_bind_id(sysdir, &f, &devid);
+	VT_ASSERT(d.dfd >= 0, "mdev cdev bind: %s", strerror(-d.dfd));
+	VT_OK(ifd_hw_caps(f.fd, devid, &caps));
+	VT_OK(ifd_hwpt_alloc(f.fd, devid, f.ioas, 0, &hwpt));
+	VT_OK(vt_cdev_attach(d.dfd, hwpt));
+	VT_OK(vt_dev_regions(&d));
+	VT_OK(vt_enable_bus_master(&d));
+	if (ifd_dma_check(&d, &f, 0x100000, 0xe1))
+		return 1;
+	VT_NOTE("the mdev attached to HWPT %u (over IOAS %u) does DMA through it",
+		hwpt, f.ioas);
+	r = ifd_hwpt_alloc(f.fd, devid, f.ioas, IFD_HWPT_ALLOC_DIRTY_TRACKING,
+			   &dirty);
+	if (caps & IFD_HW_CAP_DIRTY_TRACKING) {
+		VT_ASSERT(!r, "dirty tracking advertised, HWPT refused: %s",
+			  strerror(-r));
+		VT_NOTE("dirty tracking: advertised by the IOMMU, HWPT %u allocated",
+			dirty);
+	} else {
+		VT_ERRNO(r, EOPNOTSUPP);
+		VT_NOTE("dirty tracking: this IOMMU does not advertise it (capabilities %#llx); an HWPT asking for it: EOPNOTSUPP",
+			(unsigned long long)caps);
+	}
+
+	/* P2P: OTHER's BAR0 mapped into the IOAS by its address */
+	snprintf(sysdir, sizeof(sysdir), "/sys/bus/pci/devices/%s", argv[2]);
+	VT_OK(vt_pci_bind(argv[2], "vfio-pci"));
+	r = vt_cdev_open_iommufd(&o, sysdir, &f);
+	VT_ASSERT(!r, "%s through its cdev: %s", argv[2], strerror(-r));
+	r = ifd_map(&f, (void *)o.bar0, 0x800000, PG);
+	if (r) {
+		VT_NOTE("P2P: a BAR mapped into the IOAS by address: %s (this kernel's iommufd maps no VM_PFNMAP range that way)",
+			strerror(-r));
+	} else {
+		memcpy(src, &val, sizeof(val));
+		VT_OK(ifd_map(&f, src, 0x200000, PG));
+		VT_OK(edu_dma(&d, 0x200000, sizeof(val), 0, 0));
+		VT_OK(edu_dma(&d, 0x800000 + EDU_LIVENESS, sizeof(val), 1, 0));
+		VT_ASSERT(edu_rd32(&o, EDU_LIVENESS) == ~val,
+			  "P2P: the mdev's DMA did not reach %s's BAR (liveness %#x)",
+			  argv[2], edu_rd32(&o, EDU_LIVENESS));
+		VT_NOTE("P2P: the mdev's DMA wrote %s's BAR through the IOAS",
+			argv[2]);
+		VT_OK(ifd_unmap(&f, 0x200000, PG));
+		VT_OK(ifd_unmap(&f, 0x800000, PG));
+	}
+	vt_dev_close(&o);
+	vt_dev_close(&d);
+	close(f.fd);
+	vt_free(src, PG);
+	VT_OK(vt_mdev_remove(UUID_A));
+	VT_OK(vt_pci_bind(argv[1], ""));
+	VT_OK(vt_pci_bind(argv[2], ""));
+	return pins_back(pins0);
+}
+
 const struct vt_case iommufd_cases[] = {
 	{ "dma", t_dma, "cdev BDF" },
 	{ "group_refused", t_group_refused, "BDF" },
 	{ "isolation", t_isolation, "cdev PCI_BDF MDEV_BDF" },
 	{ "mixed", t_mixed, "cdev|group PCI_BDF MDEV_BDF" },
 	{ "two", t_two, "cdev A_BDF B_BDF" },
+	{ "features", t_features, "MDEV_BDF OTHER_BDF" },
 	{ "sibling", t_sibling, "PCI_BDF MDEV_BDF" },
 	{ NULL, NULL, NULL },
 };
