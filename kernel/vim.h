@@ -21,6 +21,7 @@
 #include <linux/xarray.h>
 
 #include "vim_compat.h"
+#include "vim_range.h"
 #include "vfio_iommu_mdev.h"
 
 struct vim_container;
@@ -172,31 +173,47 @@ void vim_container_retire(struct vim_container *c);
 int vim_life_init(void);
 void vim_life_exit(void);
 
-/* vim_dma.c */
+static inline unsigned long vim_dma_npages(struct vim_dma *dma)
+{
+	return dma->size >> PAGE_SHIFT;
+}
+
+/* vim_dma.c: the mapping table; c->lock */
 struct vim_dma *vim_dma_find(struct vim_container *c, dma_addr_t start,
 			     size_t size);
+void vim_dma_insert(struct vim_container *c, struct vim_dma *new);
+void vim_dma_free(struct vim_container *c, struct vim_dma *dma);
+void vim_dma_remove_all(struct vim_container *c);
+
+/* vim_pin.c: long-term pins and their accounting; c->lock */
+int vim_dma_account(struct vim_dma *dma, unsigned long n, bool inc);
+unsigned long vim_dma_charged(struct vim_dma *dma);
+int vim_pin_range(struct mm_struct *mm, unsigned long vaddr,
+		  unsigned long n, bool write, struct page **pages);
+int vim_dma_pin(struct vim_dma *dma);
+void vim_dma_unpin(struct vim_dma *dma);
+void vim_dma_unpin_all(struct vim_container *c);
+
+/* vim_map.c: MAP_DMA and UNMAP_DMA */
 int vim_ioctl_map(struct vim_container *c, unsigned long arg);
 int vim_ioctl_unmap(struct vim_container *c, unsigned long arg);
-void vim_dma_remove_all(struct vim_container *c);
-void vim_dma_unpin_all(struct vim_container *c);
-int vim_dma_pin(struct vim_dma *dma);
-int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma);
+
+/* vim_vpin.c: classic emulated devices */
 int vim_pin_pages(void *iommu_data, struct iommu_group *group,
 		  dma_addr_t iova, int npage, int prot, struct page **pages);
 void vim_unpin_pages(void *iommu_data, dma_addr_t iova, int npage);
 int vim_dma_rw(void *iommu_data, dma_addr_t iova, void *data, size_t count,
 	       bool write);
 
-/* Usable IOVA ranges (inclusive ends), reserved regions removed. */
-struct vim_ranges {
-	unsigned int nr;
-	unsigned int cap;
-	struct { u64 start, end; } *r;
-};
-
+/* vim_domain.c: domains */
+u64 vim_pgsize_bitmap(struct vim_container *c);
+bool vim_cache_coherent(struct vim_container *c);
+int vim_pgroup_attach(struct vim_container *c, struct vim_pgroup *pg,
+		      struct device *dev, struct vim_domain **newd);
+void vim_pgroup_detach(struct vim_container *c, struct vim_pgroup *pg);
+int vim_domain_replay(struct vim_container *c, struct vim_domain *d);
+int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma);
 int vim_ranges_get(struct vim_container *c, struct vim_ranges *out);
-void vim_ranges_free(struct vim_ranges *rs);
-bool vim_ranges_contain(struct vim_ranges *rs, u64 start, u64 end);
 
 /* vim_group.c */
 int vim_attach_group(void *iommu_data, struct iommu_group *group,
@@ -204,8 +221,6 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 void vim_detach_group(void *iommu_data, struct iommu_group *group);
 struct iommu_domain *vim_group_iommu_domain(void *iommu_data,
 					    struct iommu_group *group);
-u64 vim_pgsize_bitmap(struct vim_container *c);
-bool vim_cache_coherent(struct vim_container *c);
 void vim_held_exit(void);
 
 /* vim_record.c */

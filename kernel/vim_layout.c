@@ -15,27 +15,36 @@
 #include "vim_compat.h"
 #include <vfio.h>	/* the tree's drivers/vfio/vfio.h (-I in Kbuild) */
 
-#define VIM_SAME(m)							     \
-	static_assert(offsetof(struct vim_iommu_driver_ops, m) ==	     \
-		      offsetof(struct vfio_iommu_driver_ops, m));	     \
-	static_assert(sizeof_field(struct vim_iommu_driver_ops, m) ==	     \
-		      sizeof_field(struct vfio_iommu_driver_ops, m))
-
-VIM_SAME(name);
-VIM_SAME(owner);
-VIM_SAME(open);
-VIM_SAME(release);
-VIM_SAME(ioctl);
-VIM_SAME(attach_group);
-VIM_SAME(detach_group);
-VIM_SAME(pin_pages);
-VIM_SAME(unpin_pages);
-VIM_SAME(register_device);
-VIM_SAME(unregister_device);
-VIM_SAME(dma_rw);
-VIM_SAME(group_iommu_domain);
+/* every member at the same offset, and the same size in all */
+static_assert(offsetof(struct vim_iommu_driver_ops, name) ==
+	      offsetof(struct vfio_iommu_driver_ops, name));
+static_assert(offsetof(struct vim_iommu_driver_ops, owner) ==
+	      offsetof(struct vfio_iommu_driver_ops, owner));
+static_assert(offsetof(struct vim_iommu_driver_ops, open) ==
+	      offsetof(struct vfio_iommu_driver_ops, open));
+static_assert(offsetof(struct vim_iommu_driver_ops, release) ==
+	      offsetof(struct vfio_iommu_driver_ops, release));
+static_assert(offsetof(struct vim_iommu_driver_ops, ioctl) ==
+	      offsetof(struct vfio_iommu_driver_ops, ioctl));
+static_assert(offsetof(struct vim_iommu_driver_ops, attach_group) ==
+	      offsetof(struct vfio_iommu_driver_ops, attach_group));
+static_assert(offsetof(struct vim_iommu_driver_ops, detach_group) ==
+	      offsetof(struct vfio_iommu_driver_ops, detach_group));
+static_assert(offsetof(struct vim_iommu_driver_ops, pin_pages) ==
+	      offsetof(struct vfio_iommu_driver_ops, pin_pages));
+static_assert(offsetof(struct vim_iommu_driver_ops, unpin_pages) ==
+	      offsetof(struct vfio_iommu_driver_ops, unpin_pages));
+static_assert(offsetof(struct vim_iommu_driver_ops, register_device) ==
+	      offsetof(struct vfio_iommu_driver_ops, register_device));
+static_assert(offsetof(struct vim_iommu_driver_ops, unregister_device) ==
+	      offsetof(struct vfio_iommu_driver_ops, unregister_device));
+static_assert(offsetof(struct vim_iommu_driver_ops, dma_rw) ==
+	      offsetof(struct vfio_iommu_driver_ops, dma_rw));
+static_assert(offsetof(struct vim_iommu_driver_ops, group_iommu_domain) ==
+	      offsetof(struct vfio_iommu_driver_ops, group_iommu_domain));
 #ifdef VIM_HAS_NOTIFY
-VIM_SAME(notify);
+static_assert(offsetof(struct vim_iommu_driver_ops, notify) ==
+	      offsetof(struct vfio_iommu_driver_ops, notify));
 static_assert((int)VIM_NOTIFY_CONTAINER_CLOSE ==
 	      (int)VFIO_IOMMU_CONTAINER_CLOSE);
 #endif

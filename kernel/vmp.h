@@ -53,10 +53,8 @@ struct vmp_device {
 
 extern struct mdev_driver vmp_mdev_driver;
 
-/* vmp_pci.c */
-bool vmp_is_parent(struct pci_dev *pdev);
-
 /* vmp_reset.c */
+void vmp_reset_init(const struct pci_driver *drv);
 void vmp_reset_open(struct vmp_device *mvdev);
 void vmp_reset_close(struct vmp_device *mvdev, bool used);
 void vmp_reset_unbind(struct vmp_parent *parent);

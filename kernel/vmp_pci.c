@@ -89,14 +89,6 @@ static int vmp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 }
 
-static struct pci_driver vmp_pci_driver;
-
-/* @pdev is bound to vfio-mdev-pci (caller keeps the binding stable). */
-bool vmp_is_parent(struct pci_dev *pdev)
-{
-	return READ_ONCE(pdev->driver) == &vmp_pci_driver;
-}
-
 /* Removes the mdevs; each waits until user space has closed it. */
 static void vmp_remove(struct pci_dev *pdev)
 {
@@ -125,8 +117,11 @@ static struct pci_driver vmp_pci_driver = {
 
 static int __init vmp_init(void)
 {
-	int ret = mdev_register_driver(&vmp_mdev_driver);
+	int ret;
 
+	/* before any device can bind: the reset walks tell parents by it */
+	vmp_reset_init(&vmp_pci_driver);
+	ret = mdev_register_driver(&vmp_mdev_driver);
 	if (ret)
 		return ret;
 	ret = pci_register_driver(&vmp_pci_driver);

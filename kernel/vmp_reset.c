@@ -38,6 +38,21 @@
 
 /* parents' open, needs_reset and resetting; see above */
 DEFINE_MUTEX(vmp_parent_lock);
+
+/* vfio-mdev-pci's PCI driver, set at module init (vmp_pci.c) */
+static const struct pci_driver *vmp_driver;
+
+void vmp_reset_init(const struct pci_driver *drv)
+{
+	vmp_driver = drv;
+}
+
+/* @pdev is bound to vfio-mdev-pci (caller keeps the binding stable). */
+static bool vmp_is_parent(struct pci_dev *pdev)
+{
+	return READ_ONCE(pdev->driver) == vmp_driver;
+}
+
 /* woken when a reset clears its marks */
 static DECLARE_WAIT_QUEUE_HEAD(vmp_reset_wq);
 

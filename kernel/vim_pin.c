@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_iommu_mdev: long-term pinning of a mapping's pages and their
+ * RLIMIT_MEMLOCK accounting.  Every mapping is pinned while its container
+ * has an IOMMU domain (vim_dma.pages); the task that made the mapping is
+ * charged whoever pins.  Callers hold the container's lock and never
+ * vim_global_lock: pinning may wait on user memory and the accounting
+ * takes the mapping owner's mmap_lock (docs/locking.md).
+ */
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "vim.h"
+
+/* Charge (or uncharge) @n pages to the task that made the mapping. */
+int vim_dma_account(struct vim_dma *dma, unsigned long n, bool inc)
+{
+	int ret;
+
+	/* takes the owner's mmap_lock: never under vim_global_lock */
+	lockdep_assert_not_held(&vim_global_lock);
+	if (!n)
+		return 0;
+	mmap_write_lock(dma->mm);
+	ret = __account_locked_vm(dma->mm, n, inc, dma->task, dma->lock_cap);
+	mmap_write_unlock(dma->mm);
+	return ret;
+}
+
+/* Pages of this mapping currently charged to dma->mm->locked_vm. */
+unsigned long vim_dma_charged(struct vim_dma *dma)
+{
+	return dma->pages ? vim_dma_npages(dma) : dma->nr_vpins;
+}
+
+/* Pin [vaddr, vaddr + n pages) of mm long-term; all or nothing. */
+int vim_pin_range(struct mm_struct *mm, unsigned long vaddr,
+		  unsigned long n, bool write, struct page **pages)
+{
+	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
+	unsigned long done = 0;
+	long got = 0;
+
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
+	mmap_read_lock(mm);
+	while (done < n) {
+		got = vim_pin_remote(mm, vaddr + (done << PAGE_SHIFT),
+				     n - done, flags, pages + done);
+		if (got <= 0)
+			break;
+		done += got;
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+	if (done == n)
+		return 0;
+	unpin_user_pages(pages, done);
+	return got < 0 ? (int)got : -EFAULT;
+}
+
+/*
+ * Grow *@pages, the page array of a pin in progress, from @have to @want
+ * entries, keeping the @have pointers already there; on failure *@pages is
+ * unchanged (its pins still to be dropped by the caller).
+ */
+static int vim_pages_grow(struct page ***pages, unsigned long have,
+			  unsigned long want)
+{
+	struct page **p = kvcalloc(want, sizeof(*p), GFP_KERNEL_ACCOUNT);
+
+	if (!p)
+		return -ENOMEM;
+	if (have)
+		memcpy(p, *pages, have * sizeof(*p));
+	kvfree(*pages);
+	*pages = p;
+	return 0;
+}
+
+/*
+ * Pin every page of @dma long-term (an IOMMU domain needs them).  The page
+ * array grows with the pins (doubling from VIM_PIN_FIRST entries): a range
+ * whose pin fails early costs little, whatever its size: the array is at
+ * most twice the pages pinned so far (and for a moment, while it grows,
+ * the old and the new array together).  Charged first, so RLIMIT_MEMLOCK
+ * bounds it as well, except for callers with CAP_IPC_LOCK.
+ */
+int vim_dma_pin(struct vim_dma *dma)
+{
+	unsigned long n = vim_dma_npages(dma), done = 0, have = 0, want;
+	bool write = dma->prot & IOMMU_WRITE;
+	struct page **pages = NULL;
+	int ret;
+
+	if (dma->pages)
+		return 0;
+	if (n > VIM_MAX_MAP_PAGES)
+		return -E2BIG;
+	/*
+	 * Charge before allocating: RLIMIT_MEMLOCK bounds the page array.
+	 * Emulated pins already charged stay charged, covered by pages[].
+	 */
+	ret = vim_dma_account(dma, n - dma->nr_vpins, true);
+	if (ret)
+		return ret;
+	while (done < n) {
+		want = min(n, max(VIM_PIN_FIRST, 2 * have));
+		ret = vim_pages_grow(&pages, have, want);
+		if (ret)
+			goto out_unpin;
+		have = want;
+		ret = vim_pin_range(dma->mm, dma->vaddr + (done << PAGE_SHIFT),
+				    have - done, write, pages + done);
+		if (ret)
+			goto out_unpin;
+		done = have;
+	}
+	dma->pages = pages;
+	return 0;
+
+out_unpin:
+	if (done)
+		unpin_user_pages(pages, done);
+	kvfree(pages);
+	vim_dma_account(dma, n - dma->nr_vpins, false);
+	return ret;
+}
+
+/* Drop the long-term pins of @dma (no domain maps it any more). */
+void vim_dma_unpin(struct vim_dma *dma)
+{
+	if (!dma->pages)
+		return;
+	unpin_user_pages_dirty_lock(dma->pages, vim_dma_npages(dma),
+				    dma->prot & IOMMU_WRITE);
+	vim_dma_account(dma, vim_dma_npages(dma) - dma->nr_vpins, false);
+	kvfree(dma->pages);
+	dma->pages = NULL;
+}
+
+/* The container has no IOMMU domain: the pins that only served one go. */
+void vim_dma_unpin_all(struct vim_container *c)
+{
+	struct rb_node *n;
+
+	lockdep_assert_held(&c->lock);
+	for (n = rb_first(&c->dma_tree); n; n = rb_next(n))
+		vim_dma_unpin(rb_entry(n, struct vim_dma, node));
+}
