@@ -20,7 +20,7 @@ VT_CFLAGS := -O2 -g -Wall -Wextra -Werror -static
 VT_SRCS := $(wildcard tests/lib/*.c tests/suites/*.c)
 PLANS ?= $(sort $(wildcard tests/plans/*.sh))
 
-.PHONY: all modules tests deps check check-nodeps vm unit lint demo \
+.PHONY: all modules tests deps check check-nodeps vm unit fast lint demo \
 	demo-nodeps bench bench-nodeps clean debug-kernel iommufd-kernel fuzz \
 	dkms-install dkms-remove
 
@@ -41,7 +41,11 @@ build/vt: $(VT_SRCS) $(wildcard tests/lib/*.h)
 	$(CC) $(VT_CFLAGS) -o $@ $(VT_SRCS)
 
 unit:
-	@tests/unit/run.sh
+	@tests/unit/fast.sh && tests/unit/run.sh
+
+# the fast layer alone: kernel/'s pure logic on the host, in seconds
+fast:
+	@tests/unit/fast.sh
 
 vm: all
 	@tests/run-vm.sh $(PLANS)

@@ -1,10 +1,14 @@
 #!/bin/bash
-# check.sh PLAN...: host unit tests, then the VM suites on Debian's 6.1 and
+# check.sh PLAN...: the fast layer and host unit tests, then the VM suites on Debian's 6.1 and
 # 6.12 kernels, on the debug kernel (DEBUG_PLANS) and on the iommufd
 # kernel; one closing total.
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/build/logs"
 start=$(date +%s)
+# the fast layer first: kernel/'s pure logic built on the host, seconds
+f=$("$top/tests/unit/fast.sh" 2>&1)
+echo "$f" | sed '$d'
+echo "(fast layer: $(echo "$f" | tail -n 1))"
 u=$("$top/tests/unit/run.sh")
 echo "$u" | sed '$d'
 k=$("$top/tests/unit/dkms.sh")
@@ -18,10 +22,12 @@ else
 	lp=0 lf=1
 fi
 sum() { echo "$1" | tail -n 1 | sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/'; }
+read -r fp ff <<<"$(sum "$f")"
+[ -n "$fp" ] || { fp=0 ff=1; }
 read -r up uf <<<"$(sum "$u")"
 read -r kp kf <<<"$(sum "$k")"
 [ -n "$kp" ] || { kp=0 kf=1; }
-tp=$((up + kp + lp)) tf=$((uf + kf + lf))
+tp=$((fp + up + kp + lp)) tf=$((ff + uf + kf + lf))
 # Every plan on the default kernel (KVER, 6.1), then on 6.12; a missing
 # kernel is a failure, never a skip.
 for series in default 6.12; do
