@@ -56,9 +56,9 @@ check: deps
 
 # The lockdep + KASAN kernel of the bed's third series (built once, cached
 # in build/debug-6.1/; about 5 minutes on 2 cores).  make check runs
-# DEBUG_PLANS on it (default: tests/plans/race.sh and the plans marked
+# DEBUG_PLANS on it (default: the plans marked "# bed: also=debug",
 # "# bed: kernel=debug" or "# bed: expect=...", else the stock plan; see
-# docs/testbed.md).
+# tests/check.sh and docs/testbed.md).
 debug-kernel:
 	@mk/debug-kernel.sh
 

@@ -1,6 +1,5 @@
 # Plan "hotplug": the outer QEMU removes a parent under an open mdev and
-# adds it back (issue 12, item 3), and injects PCIe errors into a parent
-# (issue 11, item 7).  The guest asks for each monitor command with
+# adds it back, and injects PCIe errors into a parent.  The guest asks for each monitor command with
 # bed_hmp / hp_hmp (tests/bed/hmp.sh runs it on the host).  As on a real
 # host, type1 is loaded and ours registers after it.
 # Native PCIe hotplug (pciehp, as on real servers; the debug kernel has no

@@ -486,7 +486,8 @@ static int attack_with_mdev(const char *uuid, uint64_t secret_iova)
 }
 
 /*
- * mdev.isolation PCI MDEV: the issue-9 attack.  VM A: the vfio-pci device
+ * mdev.isolation PCI MDEV: a group-mate's mdev reaching for another VM's
+ * memory.  VM A: the vfio-pci device
  * PCI in container A with a secret at IOVA 0x100000 and a clean page at
  * 0x101000.  VM B: the mdev of its group-mate MDEV in container B, with
  * whatever backends are loaded: refused at open (EPERM), and A's pages are

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Suite "robust": the backend's contract where vfio_iommu_mdev is stricter
- * than type1 or where the code review of issue 11 found defects.  Run
+ * than type1, and the edges a review of its code found wanting.  Run
  * against vfio_iommu_mdev only.  A classic mdev of the test module
  * vim_classic gives a container without an IOMMU domain.
  */
