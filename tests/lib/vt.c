@@ -682,8 +682,11 @@ static int64_t edu_now_ms(void)
  * command means a lost command: edu runs a transfer 100 ms after it is
  * started, so within 50 ms it cannot have finished (later, this vCPU may
  * just have been descheduled: taken as started).  A lost access is said on
- * stderr and redone.
+ * stderr, counted in edu_redos and redone; the revoke cases fail if any
+ * was (a "lost" access there could be the revoke working).
  */
+unsigned int edu_redos;
+
 static int edu_dma_start(struct vt_dev *d, uint64_t src, uint64_t dst,
 			 uint32_t len, uint32_t cmd)
 {
@@ -706,6 +709,7 @@ static int edu_dma_start(struct vt_dev *d, uint64_t src, uint64_t dst,
 				(unsigned long long)edu_rd64(d, EDU_DMA_DST),
 				(unsigned long long)edu_rd64(d, EDU_DMA_CNT),
 				t + 1);
+			edu_redos++;
 			continue;
 		}
 		t0 = edu_now_ms();
@@ -715,6 +719,7 @@ static int edu_dma_start(struct vt_dev *d, uint64_t src, uint64_t dst,
 			return 0;
 		fprintf(stderr, "# edu: the start did not take (command reads %#x; try %d)\n",
 			got, t + 1);
+		edu_redos++;
 	}
 	return -EIO;
 }

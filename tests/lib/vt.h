@@ -253,6 +253,8 @@ void edu_wr64(struct vt_dev *d, uint32_t off, uint64_t val);
 /* Run one DMA; to_ram: device buffer -> iova, else iova -> buffer. */
 int edu_dma(struct vt_dev *d, uint64_t iova, uint32_t len, int to_ram,
 	    int irq);
+/* Lost MMIO accesses edu_dma() redid (said on stderr), since start. */
+extern unsigned int edu_redos;
 /* RAM(iova_src) -> edu -> RAM(iova_dst), len bytes. */
 int edu_roundtrip(struct vt_dev *d, uint64_t iova_src, uint64_t iova_dst,
 		  uint32_t len);

@@ -10,8 +10,9 @@ setup modprobe vfio_iommu_type1
 setup modprobe vfio_iommu_mdev
 setup modprobe vfio_mdev_pci
 setup modprobe vim_classic
+# /proc/modules lists the newest module first: ours must come before type1
 t "both backends loaded, ours last" \
-	sh -c 'grep -q "^vfio_iommu_type1 " /proc/modules && grep -q "^vfio_iommu_mdev " /proc/modules'
+	sh -c 'awk '"'"'$1 == "vfio_iommu_mdev" { m = NR } $1 == "vfio_iommu_type1" { t = NR } END { exit !(m && t && m < t) }'"'"' /proc/modules'
 type1_abi_cases "ours: "
 t "ours: a device keeping pins past dma_unmap: unmap EBUSY, page never freed under it" \
 	/bed/vt robust.keep_pins

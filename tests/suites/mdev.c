@@ -840,7 +840,8 @@ static int revoked_vs_iommufd(const char *bdf, int efd)
 		return 1;
 	VT_OK(ifd_map(&f, victim, 0x700000, PG));
 	VT_ASSERT(write(efd, &one, 8) == 8, "eventfd write");
-	usleep(300000);
+	/* as long as a DMA that works is given (edu runs it after 100 ms) */
+	usleep(1000000);
 	for (i = 0; i < PG; i++)
 		VT_ASSERT(!victim[i], "the revoked mdev's DMA wrote byte %d of the iommufd user's page",
 			  i);
@@ -913,7 +914,8 @@ static int t_revoke(int argc, char **argv)
 	VT_ASSERT(pc >= 0 && !(pc & (PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY)),
 		  "physical COMMAND %#x: bus master or memory decode on", pc);
 	VT_ASSERT(write(efd, &one, 8) == 8, "eventfd write");
-	usleep(300000);
+	/* as long as a DMA that works is given (edu runs it after 100 ms) */
+	usleep(1000000);
 	for (i = 0; i < PG; i++)
 		VT_ASSERT(!buf[i], "the ioeventfd's DMA wrote byte %d after revoke", i);
 	pc = phys_command(argv[2]);
@@ -934,6 +936,9 @@ static int t_revoke(int argc, char **argv)
 	VT_OK(vt_pci_bind(argv[1], ""));
 	vt_free(buf, PG);
 	vt_free(src, PG);
+	/* a lost access redone here could have been the revoke at work */
+	VT_ASSERT(!edu_redos, "edu: %u lost MMIO accesses redone during a revoke case",
+		  edu_redos);
 	return 0;
 }
 
@@ -1065,6 +1070,8 @@ static int t_revoke_moved(int argc, char **argv)
 	close(cfd);
 	VT_OK(vt_mdev_remove(UUID_B));
 	VT_OK(vt_pci_bind(argv[1], ""));
+	VT_ASSERT(!edu_redos, "edu: %u lost MMIO accesses redone during a revoke case",
+		  edu_redos);
 	return 0;
 }
 
@@ -1119,6 +1126,34 @@ static int t_split_disable(int argc, char **argv)
 }
 
 /*
+ * Within @ms: is @pid asleep (S or D) inside write(2)?  The removal or
+ * unbind a child writes to sysfs then waits in the kernel for the mdev's
+ * user, not merely takes long.
+ */
+static int wait_asleep(pid_t pid, int ms)
+{
+	char path[64], buf[256], *p;
+	long nr;
+	int i;
+
+	for (i = 0; i < ms / 10; i++, usleep(10000)) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (vt_sysfs_read(path, buf, sizeof(buf)) < 0)
+			return 0;
+		p = strrchr(buf, ')');
+		if (!p || (p[2] != 'S' && p[2] != 'D'))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+		if (vt_sysfs_read(path, buf, sizeof(buf)) < 0)
+			return 0;
+		nr = strtol(buf, NULL, 10);
+		if (nr == SYS_write)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * mdev.gone_open BDF HOW: unbind the parent ("unbind") or remove the PCI
  * device ("remove") while the mdev is open: the write waits until user
  * space closes, then completes; the device comes back and works.
@@ -1127,7 +1162,7 @@ static int t_gone_open(int argc, char **argv)
 {
 	char path[256];
 	struct vt_dev d;
-	int status;
+	int status, i;
 	pid_t pid;
 
 	VT_ASSERT(argc == 3, "usage");
@@ -1154,13 +1189,19 @@ static int t_gone_open(int argc, char **argv)
 		_exit(vt_sysfs_write(path, strcmp(argv[2], "unbind") ?
 				     "1" : argv[1]) ? 1 : 0);
 	}
-	sleep(2);
+	/* the writer must be asleep in the kernel, not merely slow */
+	VT_ASSERT(wait_asleep(pid, 5000), "%s neither returned nor slept in the kernel",
+		  argv[2]);
 	VT_ASSERT(waitpid(pid, &status, WNOHANG) == 0,
 		  "%s returned while the mdev was open", argv[2]);
-	VT_NOTE("%s waits while the mdev is open", argv[2]);
+	VT_NOTE("%s waits (asleep in the kernel) while the mdev is open", argv[2]);
 	vt_dev_close(&d);
-	VT_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		  WEXITSTATUS(status) == 0, "%s failed", argv[2]);
+	/* and returns once it is closed */
+	for (i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(100000);
+	VT_ASSERT(i < 100, "%s still waiting 10 s after the close", argv[2]);
+	VT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed",
+		  argv[2]);
 	VT_ASSERT(vt_mdev_group(UUID_A) == -ENOENT, "mdev survived");
 	if (!strcmp(argv[2], "remove"))
 		VT_OK(vt_sysfs_write("/sys/bus/pci/rescan", "1"));
