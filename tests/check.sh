@@ -8,16 +8,21 @@ start=$(date +%s)
 # the fast layer first: kernel/'s pure logic built on the host, seconds
 f=$("$top/tests/unit/fast.sh" 2>&1)
 echo "$f" | sed '$d'
+all=$f
 echo "(fast layer: $(echo "$f" | tail -n 1))"
 u=$("$top/tests/unit/run.sh")
 echo "$u" | sed '$d'
+all=$all$'\n'$u
 k=$("$top/tests/unit/dkms.sh")
 echo "$k" | sed '$d'
+all=$all$'\n'$k
 if "$top/mk/lint.sh" > "$top/build/logs/lint.log" 2>&1; then
 	echo "PASS  lint/checkpatch --strict and sparse clean over kernel/"
+	all=$all$'\n'"PASS  lint/"
 	lp=1 lf=0
 else
 	echo "FAIL  lint/checkpatch --strict and sparse clean over kernel/"
+	all=$all$'\n'"FAIL  lint/"
 	sed 's/^/      /' "$top/build/logs/lint.log" | tail -n 20
 	lp=0 lf=1
 fi
@@ -40,6 +45,7 @@ for series in default 6.12; do
 0 passed, 1 failed"
 	fi
 	echo "$v" | sed '$d'
+	all=$all$'\n'$v
 	read -r vp vf <<<"$(sum "$v")"
 	[ -n "$vp" ] || { vp=0 vf=1; }
 	tp=$((tp + vp)) tf=$((tf + vf))
@@ -100,10 +106,17 @@ for series in debug iommufd iommufd73; do
 			BED_BOUND=900)
 	fi
 	echo "$v" | sed '$d'
+	all=$all$'\n'$v
 	read -r vp vf <<<"$(sum "$v")"
 	[ -n "$vp" ] || { vp=0 vf=1; }
 	tp=$((tp + vp)) tf=$((tf + vf))
 done
 echo "(make check took $(($(date +%s) - start)) s)"
+# a case run on several kernels counts once here: the plan's kernel
+# suffix (-6.12, -debug, -iommufd, -iommufd73) taken off its name
+distinct=$(echo "$all" | grep -E '^(PASS|FAIL)  ' |
+	sed -E 's/^(PASS|FAIL)  //; s/^([a-z0-9-]+)-(6\.12|debug|iommufd|iommufd73)\//\1\//' |
+	sort -u | wc -l)
+echo "($distinct distinct cases, each counted once per kernel it ran on below)"
 echo "$tp passed, $tf failed"
 [ "$tf" = 0 ] && [ -n "$up" ]
