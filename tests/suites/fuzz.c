@@ -2303,27 +2303,27 @@ static int fz_post(long long pins0)
 	if (fz_no_blocked())
 		return 1;
 	VT_NOTE("no process of ours left, no task blocked");
-	for (i = 0; i < 300 && pins0 >= 0 && p > pins0; i++) {
+	VT_OK(pins0);
+	for (i = 0; i < 300 && p > pins0; i++) {
 		usleep(100000);
 		p = vt_pins(NULL);
 	}
-	VT_ASSERT(pins0 < 0 || p <= pins0,
+	VT_ASSERT(p <= pins0,
 		  "%lld pages still pinned 30 s after the run, %lld before", p,
 		  pins0);
-	VT_ASSERT(pins0 < 0 || p == pins0,
+	VT_ASSERT(p == pins0,
 		  "%lld pins outstanding, %lld before: more released than acquired",
 		  p, pins0);
 	VT_NOTE("pins back to %lld (%lld before)", p, pins0);
 	if (fz_restore())
 		return 1;
 	holders = vt_backend_holders();
-	if (holders >= 0) {
-		/* a state is freed an RCU Tasks grace period after close */
-		refs = vt_wait_long(refcnt, holders, 30000);
-		VT_ASSERT(refs == holders,
-			  "vfio_iommu_mdev refcnt %ld, %ld dependent modules: a container leaked",
-			  refs, holders);
-	}
+	VT_OK(holders);
+	/* a state is freed an RCU Tasks grace period after close */
+	refs = vt_wait_long(refcnt, holders, 30000);
+	VT_ASSERT(refs == holders,
+		  "vfio_iommu_mdev refcnt %ld, %ld idle: a container leaked",
+		  refs, holders);
 	for (i = 0; i < ntg; i++) {
 		if (fz_dma_works(tg[i].bdf, NULL, 0xf0 + i) ||
 		    fz_dma_works(tg[i].bdf, tg[i].uuid, 0xf8 + i))

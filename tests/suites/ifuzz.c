@@ -363,11 +363,12 @@ static int t_run(int argc, char **argv)
 	if (bad)
 		return 1;
 	p = vt_pins(NULL);
-	for (i = 0; i < 100 && pins0 >= 0 && p != pins0; i++) {
+	VT_OK(pins0);
+	for (i = 0; i < 100 && p != pins0; i++) {
 		usleep(100000);
 		p = vt_pins(NULL);
 	}
-	VT_ASSERT(pins0 < 0 || p == pins0, "%lld pages pinned after the run, %lld before",
+	VT_ASSERT(p == pins0, "%lld pages pinned after the run, %lld before",
 		  p, pins0);
 	for (i = 0; i < if_ndev; i++)
 		if (works(i))

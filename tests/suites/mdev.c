@@ -300,11 +300,9 @@ static int t_dma(int argc, char **argv)
 		struct vfio_pci_hot_reset_info hi = { .argsz = sizeof(hi) };
 		int r = ioctl(d.dfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &hi);
 
-		/* ENOSPC asks for a larger buffer: the info exists */
-		VT_ASSERT(r == 0 || errno == ENOSPC || errno == ENODEV,
-			  "hot reset info: %s", strerror(errno));
-		VT_NOTE("hot reset info: %s, %u devices",
-			r ? strerror(errno) : "ok", hi.count);
+		/* the driver answers "unsupported for device" (vmp_mdev.c) */
+		VT_ERRNO(r ? -errno : 0, ENODEV);
+		VT_NOTE("hot reset info: %s", strerror(errno));
 	}
 	vt_dev_close(&d);
 	VT_OK(vt_mdev_remove(UUID_A));
@@ -538,8 +536,8 @@ static int t_isolation(int argc, char **argv)
 		cfd = vt_container_open();
 		VT_OK(cfd);
 		VT_ERRNO(vt_group_set_container(gfd, cfd), EPERM);
-		VT_ASSERT(vt_device_open(gfd, argv[1]) < 0,
-			  "vfio-pci sibling opened while the mdev holds its group");
+		/* a group in no container has no device to give */
+		VT_ERRNO(vt_device_open(gfd, argv[1]), EINVAL);
 		close(gfd);
 		close(cfd);
 		VT_ASSERT(!memcmp(secret, want, PG), "A's secret changed");
@@ -1392,6 +1390,7 @@ static int t_final(int argc, char **argv)
 		VT_ASSERT(e->d_name[0] == '.', "mdev %s left", e->d_name);
 	closedir(dir);
 	holders = vt_backend_holders();
+	VT_OK(holders);
 	refs = vt_wait_long("/sys/module/vfio_iommu_mdev/refcnt", holders,
 			    10000);
 	VT_ASSERT(refs == holders, "backend refcnt %ld, %ld dependent modules: a container leaked",
