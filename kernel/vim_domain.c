@@ -225,7 +225,6 @@ int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma)
 /*
  * The IOVA ranges a mapping may use: the intersection of the domains'
  * apertures minus every reserved region of every attached physical group.
- * Caller holds c->lock.
  */
 int vim_ranges_get(struct vim_container *c, struct vim_ranges *rs)
 {

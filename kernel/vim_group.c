@@ -299,7 +299,7 @@ out_free:
  * still use it.  The core releases its DMA ownership right after we return
  * (6.1 and 6.12 have no shared claim to take over), so the mdevs cannot
  * keep their translation: have each parent stop its device, then detach.
- * Caller holds c->lock, not vim_global_lock: a parent's revoke waits for
+ * Under c->lock, not vim_global_lock (asserted): a parent's revoke waits for
  * the device ops in flight, which may wait for user memory, and must not
  * stall every other container meanwhile.  c->lock and the core's container
  * lock (held by our caller) keep c->vgroups and their mdevs in place: an
@@ -311,6 +311,8 @@ static void vim_pgroup_revoke(struct vim_container *c, struct vim_pgroup *pg)
 	struct vim_record *rec;
 	struct vim_vgroup *vg;
 
+	lockdep_assert_held(&c->lock);
+	lockdep_assert_not_held(&vim_global_lock);
 	mutex_lock(&vim_global_lock);
 	pg->revoked = true;		/* the gate refuses from now on */
 	mutex_unlock(&vim_global_lock);

@@ -17,13 +17,14 @@
  * A VF whose PF is bound to a VFIO driver (driver_managed_dma: vfio-pci,
  * its variants, us): the PF's user sets a VF token that vfio-pci checks
  * before a VF may be opened.  We do not take part in that bookkeeping, so
- * such VFs are refused.  Called under the VF's device lock at probe; the
+ * such VFs are refused.  Called at probe, under the VF's device lock; the
  * PF's driver cannot go away while its VFs exist.
  */
 static struct pci_driver *vmp_pf_user_owned(struct pci_dev *pdev)
 {
 	struct pci_driver *drv;
 
+	device_lock_assert(&pdev->dev);
 	if (!pdev->is_virtfn)
 		return NULL;
 	drv = READ_ONCE(pci_physfn(pdev)->driver);
