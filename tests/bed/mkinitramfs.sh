@@ -27,8 +27,9 @@ cp "$plan" "$root/bed/plan.sh"
 want="vfio vfio_iommu_type1 vfio-pci-core vfio-pci mdev irqbypass virtio_pci"
 # modules of some kernels only (vfio_virqfd is part of vfio.ko since 6.2;
 # iommufd on kernels built with it; the bed's iommufd kernel has no
-# networking, so no e1000 and no 9p: its plan needs neither)
-maybe="vfio_virqfd fuse pci-pf-stub iommufd e1000 9pnet_virtio 9p"
+# networking, so no e1000 and no 9p: its plan needs neither; the mtty
+# sample where the kernel built it)
+maybe="vfio_virqfd fuse pci-pf-stub iommufd e1000 9pnet_virtio 9p mtty"
 declare -A have=()
 add() {
 	local rel=$1 dep

@@ -296,18 +296,25 @@ int vt_cdev_open_iommufd(struct vt_dev *d, const char *sysdir,
 	return vt_dev_finish(d, r);
 }
 
-int vt_group_open_iommufd(struct vt_dev *d, int group, const char *name,
-			  struct ifd *f)
+int ifd_compat_set(struct ifd *f)
 {
 	struct ifd_vfio_ioas v = {
 		.size = sizeof(v), .ioas_id = f->ioas, .op = IFD_VFIO_IOAS_SET,
 	};
+
+	return ioctl(f->fd, IFD_VFIO_IOAS, &v) ? -errno : 0;
+}
+
+int vt_group_open_iommufd(struct vt_dev *d, int group, const char *name,
+			  struct ifd *f)
+{
 	int r;
 
 	memset(d, 0, sizeof(*d));
 	d->cfd = d->dfd = -1;
-	if (ioctl(f->fd, IFD_VFIO_IOAS, &v))
-		return -errno;
+	r = ifd_compat_set(f);
+	if (r)
+		return r;
 	d->gfd = vt_group_open(group);
 	if (d->gfd < 0)
 		return d->gfd;

@@ -185,6 +185,8 @@ int ifd_open(struct ifd *f);
 /* Map @len bytes at @va to @iova (fixed, read and write); 0 or -errno. */
 int ifd_map(struct ifd *f, void *va, uint64_t iova, uint64_t len);
 int ifd_unmap(struct ifd *f, uint64_t iova, uint64_t len);
+/* Make @f's IOAS the context's compat IOAS (IOMMU_VFIO_IOAS); 0/-errno. */
+int ifd_compat_set(struct ifd *f);
 /* The same by ids, for hostile callers: 0 or -errno. */
 int ifd_ioas_alloc(int fd, uint32_t *ioas);
 int ifd_map_id(int fd, uint32_t ioas, void *va, uint64_t iova, uint64_t len);

@@ -665,6 +665,44 @@ static int t_features(int argc, char **argv)
 	return pins_back(pins0);
 }
 
+/*
+ * iommufd.core_switch UUID: the stock VFIO core's behaviour the group-route
+ * refusal guards against, shown on an emulated mdev of another driver
+ * (the kernel's mtty sample, UUID already created): its group, set to an
+ * iommufd, gives a device; the group then leaves the iommufd and joins a
+ * container without an IOMMU while that device is open, and the container
+ * hands the open device out again.  Exits 0 when the core allowed all of
+ * it (and leaves both fds to the caller's close order: the iommufd one
+ * first); the plan that runs it expects the core's reports at the close.
+ */
+static int t_core_switch(int argc, char **argv)
+{
+	int gfd, cfd, fd1, fd2;
+	struct ifd f;
+
+	VT_ASSERT(argc == 2, "usage: UUID");
+	VT_OK(ifd_open(&f));
+	VT_OK(ifd_compat_set(&f));
+	gfd = vt_group_open(vt_mdev_group(argv[1]));
+	VT_OK(gfd);
+	VT_OK(vt_group_set_container(gfd, f.fd));
+	fd1 = vt_device_open(gfd, argv[1]);
+	VT_OK(fd1);
+	VT_OK(vt_group_unset_container(gfd));
+	cfd = vt_container_open();
+	VT_OK(cfd);
+	VT_OK(vt_group_set_container(gfd, cfd));
+	fd2 = vt_device_open(gfd, argv[1]);
+	VT_ASSERT(fd2 >= 0, "the container gave no device: %s", strerror(-fd2));
+	VT_NOTE("the core let the open device's group leave its iommufd and handed the device out again through a container");
+	close(fd1);
+	close(fd2);
+	close(gfd);
+	close(cfd);
+	close(f.fd);
+	return 0;
+}
+
 const struct vt_case iommufd_cases[] = {
 	{ "dma", t_dma, "cdev BDF" },
 	{ "group_refused", t_group_refused, "BDF" },
@@ -672,6 +710,7 @@ const struct vt_case iommufd_cases[] = {
 	{ "mixed", t_mixed, "cdev|group PCI_BDF MDEV_BDF" },
 	{ "two", t_two, "cdev A_BDF B_BDF" },
 	{ "features", t_features, "MDEV_BDF OTHER_BDF" },
+	{ "core_switch", t_core_switch, "UUID (an emulated mdev)" },
 	{ "sibling", t_sibling, "PCI_BDF MDEV_BDF" },
 	{ NULL, NULL, NULL },
 };
