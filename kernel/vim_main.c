@@ -10,6 +10,7 @@
 #include <linux/vfio.h>
 
 #include "vim.h"
+#include "vim_cap.h"
 
 unsigned int vim_dma_entry_limit __read_mostly = U16_MAX;
 module_param_named(dma_entry_limit, vim_dma_entry_limit, uint, 0644);
@@ -69,37 +70,6 @@ static long vim_check_extension(struct vim_container *c, unsigned long ext)
 	default:
 		return 0;
 	}
-}
-
-/*
- * Append a zeroed capability of cap_size bytes to the chain in *buf.  Chain
- * offsets count from the start of struct vfio_iommu_type1_info, which the
- * chain follows.  *last is the offset in *buf of the previous capability
- * (-1 for none).  Returns the new capability or NULL.
- */
-static void *vim_cap_add(void **buf, size_t *size, size_t cap_size, u16 id,
-			 u16 version, int *last)
-{
-	size_t off = ALIGN(*size, 8);
-	struct vfio_info_cap_header *h;
-	void *nbuf;
-
-	nbuf = krealloc(*buf, off + cap_size, GFP_KERNEL);
-	if (!nbuf)
-		return NULL;
-	memset(nbuf + *size, 0, off + cap_size - *size);
-	*buf = nbuf;
-	h = nbuf + off;
-	h->id = id;
-	h->version = version;
-	if (*last >= 0) {
-		struct vfio_info_cap_header *prev = nbuf + *last;
-
-		prev->next = sizeof(struct vfio_iommu_type1_info) + off;
-	}
-	*last = off;
-	*size = off + cap_size;
-	return h;
 }
 
 static long vim_ioctl_get_info(struct vim_container *c, unsigned long arg)

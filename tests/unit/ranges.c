@@ -9,21 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define UNIT_NAME "ranges"
+#include "unit.h"
 #include "../../kernel/vim_range.h"
 
 int unit_alloc_fail_in;
-static int pass, fail;
-
-#define CHECK(name, cond) do {						\
-	if (cond) {							\
-		printf("PASS  unit/ranges: %s\n", name);		\
-		pass++;							\
-	} else {							\
-		printf("FAIL  unit/ranges: %s (%s:%d)\n", name,	\
-		       __FILE__, __LINE__);				\
-		fail++;							\
-	}								\
-} while (0)
+int unit_pass, unit_fail;
 
 /* Everything usable: one range [0, U64_MAX]. */
 static void all(struct vim_ranges *rs)
@@ -155,6 +146,6 @@ int main(void)
 		ok = model(i, 1 + i % 40);
 	CHECK("200 random cut sequences match a bitmap model", ok);
 
-	printf("%d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	printf("%d passed, %d failed\n", unit_pass, unit_fail);
+	return unit_fail != 0;
 }

@@ -17,6 +17,11 @@ static inline void *krealloc_array(void *p, size_t n, size_t size, int gfp)
 	return realloc(p, n * size);
 }
 
+static inline void *krealloc(void *p, size_t size, int gfp)
+{
+	return krealloc_array(p, 1, size, gfp);
+}
+
 static inline void kfree(const void *p)
 {
 	free((void *)p);
