@@ -1,7 +1,7 @@
 #!/bin/bash
-# check.sh PLAN...: the fast layer and host unit tests, then the VM suites on Debian's 6.1 and
-# 6.12 kernels, on the debug kernel (DEBUG_PLANS) and on the iommufd
-# kernel; one closing total.
+# check.sh PLAN...: the fast layer and host unit tests, then the VM suites
+# on Debian's 6.1 and 6.12 kernels, on the debug kernel (DEBUG_PLANS) and
+# on the iommufd kernels (6.12 and 7.3); one closing total.
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/build/logs"
 start=$(date +%s)
