@@ -39,6 +39,11 @@ die() {
 	exit 1
 }
 
+# One build at a time (make check builds ahead in the background, and make
+# debug-kernel may overlap): the lock covers fetching the source too.
+exec 9> "$out/.lock"
+flock 9
+
 tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1) || true
 if [ -z "$tarball" ] && [ -n "${deb_suite:-}" ]; then
 	# another release's source package: fetched (private apt config) and
@@ -56,9 +61,6 @@ if [ -z "$tarball" ] && [ -n "${deb_suite:-}" ]; then
 fi
 [ -n "$tarball" ] || die "no /usr/src/linux-source-$series.tar.*: run 'make deps'"
 
-# One build at a time (make check and make debug-kernel may overlap).
-exec 9> "$out/.lock"
-flock 9
 
 tar_id=$(stat -c '%n %s %Y' "$tarball")
 k_stamp=$(echo "$tar_id" | cat - "$self" "$pfile" | sha256sum | cut -d' ' -f1)
