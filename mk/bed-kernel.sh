@@ -62,7 +62,9 @@ fi
 [ -n "$tarball" ] || die "no /usr/src/linux-source-$series.tar.*: run 'make deps'"
 
 
-tar_id=$(stat -c '%n %s %Y' "$tarball")
+# the tarball by path, size and time; a fetched source package's path
+# within the clone, so that every clone's copy gives the same stamp
+tar_id="${tarball#"$top"/} $(stat -c '%s %Y' "$tarball")"
 k_stamp=$(echo "$tar_id" | cat - "$self" "$pfile" | sha256sum | cut -d' ' -f1)
 p_stamp=$(echo "$k_stamp" | cat - "$patchf" | sha256sum | cut -d' ' -f1)
 
@@ -78,6 +80,38 @@ patched_done() {
 		[ "$(cat "$out/stamp.patched" 2>/dev/null)" = "$p_stamp" ] &&
 		[ -f "$out/modroot-patched/lib/modules/$(cat "$out/krel")/modules.dep" ]
 	}
+}
+# Built kernels are also kept outside the clone, keyed by the stamps, so
+# that a fresh clone on the same machine (CI's) finds them: restored by
+# copy when build/ has none, saved after a build.  VMP_KERNEL_CACHE
+# chooses the place (empty: no cache).
+cache=${VMP_KERNEL_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-mdev-pci/kernels}
+ckey=$profile-$p_stamp
+if [ -n "$cache" ] && ! { kernel_done && patched_done; } &&
+   [ -f "$cache/$ckey/complete" ]; then
+	echo "$profile-kernel: restoring it from $cache/$ckey" >&2
+	rm -rf "$tree" "$out/bzImage" "$out/modroot" "$out/modroot-patched"
+	cp -a "$cache/$ckey/." "$out/" && rm -f "$out/complete" ||
+		echo "$profile-kernel: restoring from the cache failed; building" >&2
+fi
+save_cache() {
+	local tmp=$cache/.tmp-$ckey-$$ d
+	[ -n "$cache" ] || return 0
+	mkdir -p "$cache" && rm -rf "$tmp" && mkdir "$tmp" &&
+	cp -a "$tree" "$out/bzImage" "$out/modroot" "$out/krel" \
+		"$out/stamp.kernel" "$out/stamp.tar" "$tmp/" &&
+	{ [ "$patched" = no ] ||
+	  cp -a "$out/modroot-patched" "$out/stamp.patched" "$tmp/"; } &&
+	touch "$tmp/complete" && rm -rf "${cache:?}/$ckey" &&
+	mv "$tmp" "$cache/$ckey" || {
+		rm -rf "$tmp"
+		echo "$profile-kernel: could not save it to $cache" >&2
+		return 0
+	}
+	# one entry per profile: the newest
+	for d in "$cache/$profile-"*; do
+		[ "$d" = "$cache/$ckey" ] || rm -rf "$d"
+	done
 }
 if kernel_done && patched_done; then
 	cat "$out/krel"
@@ -174,6 +208,7 @@ kernel_done || build_kernel
 krel=$(cat "$out/krel")
 
 if [ "$patched" = no ]; then
+	save_cache
 	echo "$profile-kernel: $krel ready in $(($(date +%s) - start)) s" >&2
 	echo "$krel"
 	exit 0
@@ -199,6 +234,7 @@ cp "$pdir/drivers/vfio/vfio.ko" \
 	"$out/modroot-patched/lib/modules/$krel/kernel/drivers/vfio/vfio.ko"
 depmod -b "$out/modroot-patched" "$krel" || die "depmod of modroot-patched failed"
 echo "$p_stamp" > "$out/stamp.patched"
+save_cache
 
 echo "$profile-kernel: $krel ready in $(($(date +%s) - start)) s" >&2
 echo "$krel"
