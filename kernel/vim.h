@@ -48,6 +48,17 @@ struct vim_dma {
 	 */
 	struct page **pages;
 	/*
+	 * A mapping of a PCI BAR (peer-to-peer DMA, vim_mmio.c) instead of
+	 * memory: the PFNs from @mmio_pfn on, contiguous, in a memory BAR of
+	 * a device of @mmio_group, a physical group this container holds.
+	 * Never pinned nor charged.  @mmio_group is an iommu_group_ref_get()
+	 * reference while the IOMMU domains map the range; NULL once that
+	 * group left the container: unmapped then, never mapped again.
+	 */
+	bool mmio;
+	unsigned long mmio_pfn;
+	struct iommu_group *mmio_group;
+	/*
 	 * Pins taken by vfio_pin_pages() of classic emulated devices: page
 	 * index -> struct vim_vpin.  Accounted unless pages[] already is.
 	 */
@@ -178,6 +189,12 @@ static inline unsigned long vim_dma_npages(struct vim_dma *dma)
 	return dma->size >> PAGE_SHIFT;
 }
 
+/* The IOMMU domains of the container map @dma now. */
+static inline bool vim_dma_mapped(struct vim_dma *dma)
+{
+	return dma->pages || dma->mmio_group;
+}
+
 /* vim_dma.c: the mapping table; c->lock */
 struct vim_dma *vim_dma_find(struct vim_container *c, dma_addr_t start,
 			     size_t size);
@@ -197,6 +214,10 @@ void vim_dma_unpin_all(struct vim_container *c);
 /* vim_map.c: MAP_DMA and UNMAP_DMA */
 int vim_ioctl_map(struct vim_container *c, unsigned long arg);
 int vim_ioctl_unmap(struct vim_container *c, unsigned long arg);
+
+/* vim_mmio.c: mappings of a held device's BAR (P2P); c->lock */
+int vim_mmio_probe(struct vim_container *c, struct vim_dma *dma);
+void vim_mmio_drop(struct vim_container *c, struct iommu_group *group);
 
 /* vim_vpin.c: classic emulated devices */
 int vim_pin_pages(void *iommu_data, struct iommu_group *group,

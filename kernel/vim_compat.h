@@ -85,6 +85,42 @@ static inline long vim_pin_remote(struct mm_struct *mm, unsigned long start,
 #endif
 }
 
+/*
+ * The PFN that @vma (VM_IO or VM_PFNMAP) maps at @addr and whether it is
+ * mapped writable; -errno if nothing is mapped there (yet).  The caller
+ * holds the mmap_lock of @vma's mm.
+ */
+static inline int vim_follow_pfn(struct vm_area_struct *vma,
+				 unsigned long addr, unsigned long *pfn,
+				 bool *writable)
+{
+#ifdef VIM_SERIES_6_1
+	spinlock_t *ptl;	/* the PTE's lock, held on success */
+	pte_t *ptep;
+	int ret;
+
+	ret = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
+	if (ret)
+		return ret;
+	__acquire(ptl);		/* for sparse: follow_pte() took it */
+	*pfn = pte_pfn(*ptep);
+	*writable = pte_write(*ptep);
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+#else
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+	int ret;
+
+	ret = follow_pfnmap_start(&args);
+	if (ret)
+		return ret;
+	*pfn = args.pfn;
+	*writable = args.writable;
+	follow_pfnmap_end(&args);
+	return 0;
+#endif
+}
+
 static inline int vim_iommu_map(struct iommu_domain *d, unsigned long iova,
 				phys_addr_t paddr, size_t size, int prot)
 {

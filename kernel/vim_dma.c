@@ -59,10 +59,12 @@ void vim_dma_free(struct vim_container *c, struct vim_dma *dma)
 	unsigned long idx;
 
 	lockdep_assert_held(&c->lock);
-	if (dma->pages) {
+	if (vim_dma_mapped(dma)) {
 		list_for_each_entry(d, &c->domains, next)
 			iommu_unmap(d->domain, dma->iova, dma->size);
 	}
+	if (dma->mmio_group)
+		iommu_group_put(dma->mmio_group);
 	xa_for_each(&dma->vpins, idx, vp) {
 		/* a device that kept pins past its dma_unmap callback */
 		unpin_user_pages_dirty_lock(&vp->page, 1, dirty);

@@ -111,7 +111,8 @@ int vim_domain_replay(struct vim_container *c, struct vim_domain *d)
 	for (m = rb_first(&c->dma_tree); m != n; m = rb_next(m)) {
 		struct vim_dma *dma = rb_entry(m, struct vim_dma, node);
 
-		iommu_unmap(d->domain, dma->iova, dma->size);
+		if (vim_dma_mapped(dma))
+			iommu_unmap(d->domain, dma->iova, dma->size);
 	}
 	return ret;
 }
@@ -187,6 +188,8 @@ void vim_pgroup_detach(struct vim_container *c, struct vim_pgroup *pg)
 	lockdep_assert_held(&vim_global_lock);
 	if (!d)
 		return;
+	/* no BAR of the group's devices stays reachable through c */
+	vim_mmio_drop(c, pg->group);
 	iommu_detach_group(d->domain, pg->group);
 	list_del(&pg->next);
 	pg->domain = NULL;
@@ -197,12 +200,20 @@ void vim_pgroup_detach(struct vim_container *c, struct vim_pgroup *pg)
 	}
 }
 
-/* Map the pinned pages of @dma into @d, one call per contiguous run. */
+/*
+ * Map the pinned pages of @dma into @d, one call per contiguous run; a
+ * BAR's range (vim_mmio.c) in one call while its group is held.
+ */
 int vim_domain_map_dma(struct vim_domain *d, struct vim_dma *dma)
 {
 	unsigned long n = vim_dma_npages(dma), i = 0, j;
 	int ret;
 
+	if (dma->mmio)
+		return dma->mmio_group ?
+		       vim_iommu_map(d->domain, dma->iova,
+				     PFN_PHYS(dma->mmio_pfn), dma->size,
+				     dma->prot | d->prot) : 0;
 	while (i < n) {
 		for (j = i + 1; j < n; j++)
 			if (page_to_pfn(dma->pages[j]) !=

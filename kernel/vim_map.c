@@ -86,6 +86,10 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 	dma->task = get_task_struct(current->group_leader);
 	dma->lock_cap = capable(CAP_IPC_LOCK);
 	xa_init(&dma->vpins);
+	/* a BAR of one of the container's devices: P2P, never pinned */
+	ret = vim_mmio_probe(c, dma);
+	if (ret)
+		goto out_drop;
 
 	if (!list_empty(&c->domains)) {
 		ret = vim_dma_pin(dma);
@@ -111,6 +115,8 @@ out_unmap:
 	}
 	vim_dma_unpin(dma);
 out_drop:
+	if (dma->mmio_group)
+		iommu_group_put(dma->mmio_group);
 	mmdrop(dma->mm);
 	put_task_struct(dma->task);
 	kfree(dma);

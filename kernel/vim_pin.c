@@ -94,7 +94,7 @@ int vim_dma_pin(struct vim_dma *dma)
 	struct page **pages = NULL;
 	int ret;
 
-	if (dma->pages)
+	if (dma->pages || dma->mmio)	/* a BAR is never pinned */
 		return 0;
 	if (n > VIM_MAX_MAP_PAGES)
 		return -E2BIG;

@@ -24,6 +24,8 @@ static int vim_pin_one(struct vim_container *c, dma_addr_t iova, int prot,
 		return -EINVAL;
 	if ((dma->prot & prot) != prot)
 		return -EPERM;
+	if (dma->mmio)		/* a BAR has no page to hand out */
+		return -EFAULT;
 	idx = (iova - dma->iova) >> PAGE_SHIFT;
 	vp = xa_load(&dma->vpins, idx);
 	if (vp) {

@@ -809,3 +809,36 @@ void vt_show_task(pid_t pid)
 	}
 	fclose(f);
 }
+
+/* ---- devices opened the way the suites open them ---- */
+
+/* Bind @bdf to vfio-mdev-pci and create mdev @uuid on it. */
+int vt_make_mdev(const char *bdf, const char *uuid)
+{
+	VT_OK(vt_pci_bind(bdf, "vfio-mdev-pci"));
+	VT_OK(vt_mdev_create(bdf, uuid));
+	return 0;
+}
+
+/* Open mdev @uuid into container @cfd (new one if < 0). */
+int vt_open_mdev(struct vt_dev *d, int cfd, const char *uuid)
+{
+	int g = vt_mdev_group(uuid);
+
+	VT_ASSERT(g >= 0, "mdev %s has no iommu_group (%d)", uuid, g);
+	VT_OK(vt_dev_open(d, cfd, g, uuid, VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(d));
+	return 0;
+}
+
+int vt_open_pci(struct vt_dev *d, int cfd, const char *bdf)
+{
+	int g;
+
+	VT_OK(vt_pci_bind(bdf, "vfio-pci"));
+	g = vt_pci_group(bdf);
+	VT_ASSERT(g >= 0, "group of %s", bdf);
+	VT_OK(vt_dev_open(d, cfd, g, bdf, VFIO_TYPE1v2_IOMMU));
+	VT_OK(vt_enable_bus_master(d));
+	return 0;
+}

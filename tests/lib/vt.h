@@ -143,6 +143,15 @@ int vt_dev_open(struct vt_dev *d, int cfd, int group, const char *name,
  */
 int vt_dev_regions(struct vt_dev *d);
 void vt_dev_close(struct vt_dev *d);
+/*
+ * The suites' way in, each 0, or 1 with a FAIL line (a case's return):
+ * bind @bdf to vfio-mdev-pci and create mdev @uuid on it; open mdev @uuid,
+ * or PCI device @bdf bound to vfio-pci, into container @cfd (a new type1v2
+ * one if < 0), bus master on.
+ */
+int vt_make_mdev(const char *bdf, const char *uuid);
+int vt_open_mdev(struct vt_dev *d, int cfd, const char *uuid);
+int vt_open_pci(struct vt_dev *d, int cfd, const char *bdf);
 
 /*
  * Map two fresh pages at @iova and @iova + 4 KiB in @d's container, copy
@@ -295,5 +304,6 @@ extern const struct vt_case hotplug_cases[];
 extern const struct vt_case fuzz_cases[];
 extern const struct vt_case iommufd_cases[];
 extern const struct vt_case ifuzz_cases[];
+extern const struct vt_case p2p_cases[];
 
 #endif

@@ -28,6 +28,10 @@ t "ours: a user holding its own mmap lock (FUSE) stalls neither its refused atta
 	/bed/vt robust.replay_stall "$EDU_SINGLE" "$EDU_RP"
 t "ours: MAP_DMA of the IOVA space's last page EINVAL; attach over an unreachable mapping EINVAL, nothing pinned" \
 	/bed/vt robust.aperture "$EDU_NS_A" "$EDU_NS_B" "$EDU_SINGLE"
+t "ours: P2P: a vfio-pci device DMAs into another's BAR; once that group left, it faults" \
+	/bed/vt p2p.pci "$EDU_RP" "$EDU_SINGLE" leave
+t "ours: P2P: a BAR of a device in another container refused (EFAULT)" \
+	/bed/vt p2p.foreign "$EDU_RP" "$EDU_SINGLE"
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"
@@ -50,6 +54,8 @@ t "mdev: parent cannot be opened as a plain VFIO device (singleton)" /bed/vt mde
 setup /bed/vt stock.config "$EDU_NS_A"
 t "mdev: parent cannot be opened as a plain VFIO device (sibling on vfio-pci)" /bed/vt mdev.host_open "$EDU_NS_B"
 t "mdev: vfio-pci group leaving first revokes the mdev" /bed/vt mdev.revoke "$EDU_NS_A" "$EDU_NS_B"
+t "mdev: P2P between an mdev and a vfio-pci device; a revoke unmaps the mdev's BAR" \
+	/bed/vt p2p.mdev "$EDU_NS_A" "$EDU_NS_B" "$EDU_SINGLE"
 t "mdev: the revoke faults moved, forked and untouched BAR mappings too" \
 	/bed/vt mdev.revoke_moved "$EDU_NS_A" "$EDU_NS_B"
 t "mdev: memory decode off faults every piece of a split and moved BAR mapping" \

@@ -7,3 +7,5 @@ setup test -e "/sys/bus/pci/devices/$NIC_KDRV/driver"
 setup modprobe vfio_iommu_type1
 setup grep -q '^vfio_iommu_type1 ' /proc/modules
 type1_abi_cases ""
+t "type1: P2P: a vfio-pci device DMAs into another's BAR" \
+	/bed/vt p2p.pci "$EDU_RP" "$EDU_SINGLE"

@@ -18,6 +18,7 @@ static const struct {
 	{ "fuzz", fuzz_cases },
 	{ "iommufd", iommufd_cases },
 	{ "ifuzz", ifuzz_cases },
+	{ "p2p", p2p_cases },
 };
 
 int main(int argc, char **argv)

@@ -27,43 +27,12 @@
 #define LEN	2048
 #define PG	4096
 
-/* Bind @bdf to vfio-mdev-pci and create mdev @uuid on it. */
-static int make_mdev(const char *bdf, const char *uuid)
-{
-	VT_OK(vt_pci_bind(bdf, "vfio-mdev-pci"));
-	VT_OK(vt_mdev_create(bdf, uuid));
-	return 0;
-}
-
-/* Open mdev @uuid into container @cfd (new one if < 0). */
-static int open_mdev(struct vt_dev *d, int cfd, const char *uuid)
-{
-	int g = vt_mdev_group(uuid);
-
-	VT_ASSERT(g >= 0, "mdev %s has no iommu_group (%d)", uuid, g);
-	VT_OK(vt_dev_open(d, cfd, g, uuid, VFIO_TYPE1v2_IOMMU));
-	VT_OK(vt_enable_bus_master(d));
-	return 0;
-}
-
-static int open_pci(struct vt_dev *d, int cfd, const char *bdf)
-{
-	int g;
-
-	VT_OK(vt_pci_bind(bdf, "vfio-pci"));
-	g = vt_pci_group(bdf);
-	VT_ASSERT(g >= 0, "group of %s", bdf);
-	VT_OK(vt_dev_open(d, cfd, g, bdf, VFIO_TYPE1v2_IOMMU));
-	VT_OK(vt_enable_bus_master(d));
-	return 0;
-}
-
 /* @bdf on vfio-pci, alone in a new container, does DMA; then unbound. */
 static int pci_works(const char *bdf, uint32_t seed)
 {
 	struct vt_dev p;
 
-	if (open_pci(&p, -1, bdf) || vt_dma_check(&p, 0x100000, seed))
+	if (vt_open_pci(&p, -1, bdf) || vt_dma_check(&p, 0x100000, seed))
 		return 1;
 	vt_dev_close(&p);
 	VT_OK(vt_pci_bind(bdf, ""));
@@ -75,7 +44,7 @@ static int mdev_works(const char *bdf, const char *uuid, uint32_t seed)
 {
 	struct vt_dev d;
 
-	if (make_mdev(bdf, uuid) || open_mdev(&d, -1, uuid) ||
+	if (vt_make_mdev(bdf, uuid) || vt_open_mdev(&d, -1, uuid) ||
 	    vt_dma_check(&d, 0x100000, seed))
 		return 1;
 	vt_dev_close(&d);
@@ -168,7 +137,7 @@ static int t_noir(int argc, char **argv)
 
 	VT_ASSERT(argc == 2, "usage");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[1], UUID_A) || mdev_refused(UUID_A, EPERM))
+	if (vt_make_mdev(argv[1], UUID_A) || mdev_refused(UUID_A, EPERM))
 		return 1;
 	VT_ASSERT(vt_klog_contains("no interrupt remapping for IOMMU group",
 				   "allow_unsafe_interrupts=1"),
@@ -259,7 +228,7 @@ static int t_dma(int argc, char **argv)
 
 	VT_ASSERT(argc == 2 || argc == 3, "usage");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
+	if (vt_make_mdev(argv[1], UUID_A) || vt_open_mdev(&d, -1, UUID_A))
 		return 1;
 	VT_OK(ioctl(d.dfd, VFIO_DEVICE_GET_INFO, &info) ? -errno : 0);
 	/* "reset": the bed gave this device a reset method; it must work */
@@ -323,9 +292,9 @@ static int t_shared_one(int argc, char **argv)
 
 	VT_ASSERT(argc == 4 && keep && lck0 >= 0, "usage / alloc");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[1], UUID_A) || vt_make_mdev(argv[2], UUID_B))
 		return 1;
-	if (open_mdev(&a, -1, UUID_A) || open_mdev(&b, a.cfd, UUID_B))
+	if (vt_open_mdev(&a, -1, UUID_A) || vt_open_mdev(&b, a.cfd, UUID_B))
 		return 1;
 	cfd = a.cfd;
 	if (vt_dma_check(&a, 0x100000, 11) || vt_dma_check(&b, 0x400000, 12))
@@ -364,9 +333,9 @@ static int t_shared_two(int argc, char **argv)
 
 	VT_ASSERT(argc == 3, "usage");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[1], UUID_A) || vt_make_mdev(argv[2], UUID_B))
 		return 1;
-	if (open_mdev(&a, -1, UUID_A) || vt_dma_check(&a, 0x100000, 21))
+	if (vt_open_mdev(&a, -1, UUID_A) || vt_dma_check(&a, 0x100000, 21))
 		return 1;
 	if (mdev_refused(UUID_B, EBUSY))
 		return 1;
@@ -391,9 +360,9 @@ static int t_mixed_one(int argc, char **argv)
 
 	VT_ASSERT(argc == 3, "usage");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[2], UUID_B))
 		return 1;
-	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
+	if (vt_open_pci(&p, -1, argv[1]) || vt_open_mdev(&m, p.cfd, UUID_B))
 		return 1;
 	if (vt_dma_check(&p, 0x100000, 31) || vt_dma_check(&m, 0x400000, 32))
 		return 1;
@@ -401,7 +370,7 @@ static int t_mixed_one(int argc, char **argv)
 	vt_dev_close(&p);
 
 	/* reverse: mdev first, then the vfio-pci group */
-	if (open_mdev(&m, -1, UUID_B))
+	if (vt_open_mdev(&m, -1, UUID_B))
 		return 1;
 	gfd = vt_group_open(vt_pci_group(argv[1]));
 	VT_OK(gfd);
@@ -423,10 +392,10 @@ static int t_mixed_two(int argc, char **argv)
 
 	VT_ASSERT(argc == 3, "usage");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[2], UUID_B))
 		return 1;
 	/* vfio-pci first: the mdev's container is refused */
-	if (open_pci(&p, -1, argv[1]) || vt_dma_check(&p, 0x100000, 41))
+	if (vt_open_pci(&p, -1, argv[1]) || vt_dma_check(&p, 0x100000, 41))
 		return 1;
 	if (mdev_refused(UUID_B, EBUSY))
 		return 1;
@@ -435,7 +404,7 @@ static int t_mixed_two(int argc, char **argv)
 	vt_dev_close(&p);
 
 	/* mdev first: the vfio-pci group is refused by the core */
-	if (open_mdev(&m, -1, UUID_B) || vt_dma_check(&m, 0x100000, 43))
+	if (vt_open_mdev(&m, -1, UUID_B) || vt_dma_check(&m, 0x100000, 43))
 		return 1;
 	gfd = vt_group_open(vt_pci_group(argv[1]));
 	VT_OK(gfd);
@@ -502,13 +471,13 @@ static int t_isolation(int argc, char **argv)
 
 	VT_ASSERT(argc == 3 && secret && clean, "usage / alloc");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[2], UUID_B))
 		return 1;
 	vt_fill(secret, PG, 0x5ec4e7);
 	memcpy(want, secret, PG);
 
 	/* A: vfio-pci; B: the sibling's mdev */
-	if (open_pci(&a, -1, argv[1]))
+	if (vt_open_pci(&a, -1, argv[1]))
 		return 1;
 	VT_OK(vt_map(a.cfd, secret, 0x100000, PG));
 	VT_OK(vt_map(a.cfd, clean, 0x101000, PG));
@@ -526,7 +495,7 @@ static int t_isolation(int argc, char **argv)
 
 	if (!getenv("VT_TYPE1") || strcmp(getenv("VT_TYPE1"), "after")) {
 		/* A: the mdev; B: the vfio-pci sibling */
-		if (open_mdev(&a, -1, UUID_B))
+		if (vt_open_mdev(&a, -1, UUID_B))
 			return 1;
 		VT_OK(vt_map(a.cfd, secret, 0x100000, PG));
 		VT_OK(vt_map(a.cfd, clean, 0x101000, PG));
@@ -568,7 +537,7 @@ static int t_unserved(int argc, char **argv)
 
 	VT_ASSERT(argc == 2, "usage");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[1], UUID_A))
+	if (vt_make_mdev(argv[1], UUID_A))
 		return 1;
 	if (mdev_refused(UUID_A, EPERM))
 		return 1;
@@ -594,7 +563,7 @@ static int t_claimed(int argc, char **argv)
 
 	VT_ASSERT(argc == 3, "usage");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[2], UUID_B))
 		return 1;
 	if (pci_group_in_container(argv[1], &gfd, &cfd))
 		return 1;
@@ -693,7 +662,7 @@ static int t_kdrv(int argc, char **argv)
 	VT_ASSERT(argc == 3, "usage");
 	vt_mdev_remove_all();
 	VT_OK(vt_pci_bind(argv[2], "e1000"));
-	if (expect_driver(argv[2], "e1000") || make_mdev(argv[1], UUID_C))
+	if (expect_driver(argv[2], "e1000") || vt_make_mdev(argv[1], UUID_C))
 		return 1;
 
 	if (mdev_refused(UUID_C, EPERM))
@@ -706,7 +675,7 @@ static int t_kdrv(int argc, char **argv)
 		return 1;
 
 	VT_OK(vt_pci_bind(argv[2], ""));
-	if (open_mdev(&m, -1, UUID_C) || vt_dma_check(&m, 0x100000, 51))
+	if (vt_open_mdev(&m, -1, UUID_C) || vt_dma_check(&m, 0x100000, 51))
 		return 1;
 	r = vt_pci_bind(argv[2], "e1000");
 	VT_ASSERT(r < 0, "e1000 bound to %s while an mdev owns its group",
@@ -874,9 +843,9 @@ static int t_revoke(int argc, char **argv)
 	VT_ASSERT((argc == 3 || (argc == 4 && !strcmp(argv[3], "iommufd"))) &&
 		  buf && src, "usage: PCI MDEV [iommufd] / alloc");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[2], UUID_B))
 		return 1;
-	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
+	if (vt_open_pci(&p, -1, argv[1]) || vt_open_mdev(&m, p.cfd, UUID_B))
 		return 1;
 	if (vt_dma_check(&m, 0x400000, 51))
 		return 1;
@@ -927,7 +896,7 @@ static int t_revoke(int argc, char **argv)
 	vt_dev_close(&m);
 	close(cfd);
 	/* reopening the mdev works again */
-	if (open_mdev(&m, -1, UUID_B) || vt_dma_check(&m, 0x100000, 53))
+	if (vt_open_mdev(&m, -1, UUID_B) || vt_dma_check(&m, 0x100000, 53))
 		return 1;
 	vt_dev_close(&m);
 	VT_OK(vt_mdev_remove(UUID_B));
@@ -987,9 +956,9 @@ static int t_revoke_moved(int argc, char **argv)
 
 	VT_ASSERT(argc == 3, "usage: PCI MDEV");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[2], UUID_B))
 		return 1;
-	if (open_pci(&p, -1, argv[1]) || open_mdev(&m, p.cfd, UUID_B))
+	if (vt_open_pci(&p, -1, argv[1]) || vt_open_mdev(&m, p.cfd, UUID_B))
 		return 1;
 	size = m.bar0_size;
 	orig = (volatile uint32_t *)m.bar0;
@@ -1089,7 +1058,7 @@ static int t_split_disable(int argc, char **argv)
 
 	VT_ASSERT(argc == 2, "usage: BDF");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[1], UUID_A) || open_mdev(&m, -1, UUID_A))
+	if (vt_make_mdev(argv[1], UUID_A) || vt_open_mdev(&m, -1, UUID_A))
 		return 1;
 	bar = (uint8_t *)m.bar0;
 	VT_ASSERT(ptr_readable((volatile uint32_t *)bar, &id) && id == 0x010000ed,
@@ -1165,7 +1134,7 @@ static int t_gone_open(int argc, char **argv)
 
 	VT_ASSERT(argc == 3, "usage");
 	vt_mdev_remove_all();
-	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
+	if (vt_make_mdev(argv[1], UUID_A) || vt_open_mdev(&d, -1, UUID_A))
 		return 1;
 	if (!strcmp(argv[2], "remove"))
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove",
@@ -1240,7 +1209,7 @@ static int t_vf_parent(int argc, char **argv)
 	VT_OK(vt_pci_bind(argv[1], "pci-pf-stub"));
 	if (vf_enable(argv[1], vf, sizeof(vf)))
 		return 1;
-	if (make_mdev(vf, UUID_A))
+	if (vt_make_mdev(vf, UUID_A))
 		return 1;
 	VT_OK(vt_dev_open(&d, -1, vt_mdev_group(UUID_A), UUID_A,
 			  VFIO_TYPE1v2_IOMMU));
@@ -1278,9 +1247,9 @@ static int t_reset(int argc, char **argv)
 	vt_mdev_remove_all();
 	resets_seen = vt_klog_count("vfio-mdev-pci: bus reset between users",
 				    NULL);
-	if (make_mdev(argv[1], UUID_A) || make_mdev(argv[2], UUID_B))
+	if (vt_make_mdev(argv[1], UUID_A) || vt_make_mdev(argv[2], UUID_B))
 		return 1;
-	if (open_mdev(&a, -1, UUID_A) || open_mdev(&b, a.cfd, UUID_B))
+	if (vt_open_mdev(&a, -1, UUID_A) || vt_open_mdev(&b, a.cfd, UUID_B))
 		return 1;
 	VT_ERRNO(ioctl(b.dfd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &info) ?
 		 -errno : 0, ENODEV);
@@ -1294,7 +1263,7 @@ static int t_reset(int argc, char **argv)
 	close(a.cfd);
 
 	/* one user; the other parent idle */
-	if (open_mdev(&b, -1, UUID_B) || vt_dma_check(&b, 0x100000, 113))
+	if (vt_open_mdev(&b, -1, UUID_B) || vt_dma_check(&b, 0x100000, 113))
 		return 1;
 	n = close_and_count(&b);
 	VT_ASSERT(n == 1, "%d bus resets after the only user closed", n);
@@ -1302,7 +1271,7 @@ static int t_reset(int argc, char **argv)
 	/* the other device on vfio-pci: not reset, and said why */
 	VT_OK(vt_mdev_remove(UUID_A));
 	VT_OK(vt_pci_bind(argv[1], "vfio-pci"));
-	if (open_pci(&p, -1, argv[1]) || open_mdev(&b, p.cfd, UUID_B))
+	if (vt_open_pci(&p, -1, argv[1]) || vt_open_mdev(&b, p.cfd, UUID_B))
 		return 1;
 	b.own_container = 0;
 	n = close_and_count(&b);
@@ -1338,7 +1307,7 @@ static int t_rmmod_open(int argc, char **argv)
 	VT_ASSERT(vt_wait_long(refcnt, base, 10000) == base,
 		  "backend refcnt %ld, %ld dependent modules", vt_sysfs_long(refcnt),
 		  base);
-	if (make_mdev(argv[1], UUID_A) || open_mdev(&d, -1, UUID_A))
+	if (vt_make_mdev(argv[1], UUID_A) || vt_open_mdev(&d, -1, UUID_A))
 		return 1;
 	VT_ERRNO(syscall(SYS_delete_module, "vfio_mdev_pci", O_NONBLOCK) ?
 		 -errno : 0, EWOULDBLOCK);
