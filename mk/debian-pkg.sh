@@ -10,6 +10,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 a=$top/build/apt/$suite
 out=$top/build/debs/$suite
 mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$out"
+# one caller at a time per suite (make check fetches ahead in the
+# background while the bed may fetch for a plan)
+exec 9> "$a/.lock"
+flock 9
 case $suite in
 trixie-backports) suites="trixie trixie-backports" ;;
 *) suites=$suite ;;

@@ -28,6 +28,12 @@
 #                          of its default ACPI hotplug (acpiphp); shpchp
 #                          then binds the pcie-pci-bridges, whose groups
 #                          are no longer viable for VFIO
+#   # bed: files=PROGRAM   files the plan needs from the host: PROGRAM (a
+#                          path from the top of the tree) runs before the
+#                          boot, its last stdout line names a directory,
+#                          which the guest finds as /bed/DIRNAME; its
+#                          failure is the plan's FAIL (its stderr in
+#                          build/logs/NAME.files.log)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${KVER:?KVER not set}
@@ -96,11 +102,25 @@ for plan in "$@"; do
 		continue
 		;;
 	esac
+	fdir=
+	fprog=$(directive "$plan" files)
+	if [ -n "$fprog" ]; then
+		flog=$top/build/logs/$name.files.log
+		fdir=$("$top/$fprog" 2> "$flog") || fdir=
+		fdir=$(echo "$fdir" | tail -n 1)
+		if [ ! -d "$fdir" ]; then
+			echo "FAIL  $name/files for the guest: $fprog"
+			tail -n 15 "$flog" | sed 's/^/      /'
+			tf=$((tf + 1))
+			continue
+		fi
+	fi
 	# stop at the first report; loglevel=5 puts its allocation and free
 	# stacks (printed at the default level, hidden by quiet) on the console
 	[ -n "$expect" ] && append="$append kasan.fault=panic loglevel=5"
 	if ! BED_MODROOT=$modroot \
-	     "$top/tests/bed/mkinitramfs.sh" "$kver" "$initrd" "$plan"; then
+	     "$top/tests/bed/mkinitramfs.sh" "$kver" "$initrd" "$plan" \
+		${fdir:+"$fdir"}; then
 		echo "FAIL  $name/build the initramfs"
 		tf=$((tf + 1))
 		continue

@@ -3,7 +3,8 @@
 # Build the guest's initramfs: static busybox, the stock modules the tests
 # need (with their dependencies, indexed by depmod), our modules built
 # from kernel/ and tests/kmod/ (installed under extra/), the test binary,
-# the plan, and any further FILEs (copied to /bed).
+# the plan, and any further FILEs (copied to /bed; a directory with its
+# contents, as /bed/DIRNAME).
 # BED_MODROOT takes the stock modules from $BED_MODROOT/lib/modules/KVER
 # (a kernel built by mk/debug-kernel.sh) instead of /lib/modules/KVER.
 set -euo pipefail
@@ -71,7 +72,7 @@ cp "$top/build/vt" "$root/bed/vt"
 mkdir -p "$root/bed/e2e"
 cp "$top"/tests/e2e/*.sh "$root/bed/e2e/"
 for f in "$@"; do
-	cp "$f" "$root/bed/"
+	cp -r "$f" "$root/bed/"
 done
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"
