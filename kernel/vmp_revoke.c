@@ -83,10 +83,15 @@ void vmp_revoke_destroy(struct vmp_device *mvdev)
 /*
  * A new vma: mmap, a split half, or a copy for mremap (entries moved in
  * after ->open; ->mremap zaps them) or fork (entries copied after ->open
- * from the parent, current->mm, whose mmap_lock is held for write).  A
- * fork during a revoke first zaps the parent's vmas not yet zapped, so the
- * copy is empty and counts as zapped: a chain of tasks forking cannot
- * keep the revoke's zap loop going.
+ * from the parent, current->mm, whose mmap_lock is held for write).  Once
+ * a revoke began, no entry is added unzapped, so its zap loop is bounded
+ * by the entries it started with: a fork first zaps the parent's vmas not
+ * yet zapped, so the copy is empty; a split half is zapped by the core's
+ * ->open right after this (or is empty: a 6.1 BAR vma is populated whole
+ * or not at all); an mremap copy is zapped by ->mremap before its mm's
+ * mmap_lock, held for write meanwhile, lets the zap loop in; and no mmap
+ * comes after the revoke's synchronize_srcu().  Chains of tasks forking
+ * and splitting cannot keep the loop going.
  */
 static void vmp_vma_track(struct vm_area_struct *vma)
 {
@@ -97,9 +102,10 @@ static void vmp_vma_track(struct vm_area_struct *vma)
 
 	v->vma = vma;
 	mutex_lock(&mvdev->vmas_lock);
-	if (READ_ONCE(mvdev->revoked) && vma->vm_mm != current->mm) {
+	if (READ_ONCE(mvdev->revoked)) {
 		list_for_each_entry(w, &mvdev->vmas, next) {
-			if (w->vma->vm_mm != current->mm || w->zapped)
+			if (vma->vm_mm == current->mm ||
+			    w->vma->vm_mm != current->mm || w->zapped)
 				continue;
 			zap_vma_ptes(w->vma, w->vma->vm_start,
 				     w->vma->vm_end - w->vma->vm_start);
@@ -149,10 +155,8 @@ static void vmp_vma_untrack(struct vm_area_struct *vma)
 
 /*
  * Zap every tracked vma, one mm at a time (its mmap_lock, then vmas_lock),
- * until none is left unzapped.  It ends: a fork zaps its parent first and
- * adds a zapped copy, a move adds a zapped vma, a split half comes from a
- * vma of the same mm (at most one per page of the mapping), and no mmap
- * comes after the revoke's synchronize_srcu().
+ * until none is left unzapped.  It ends: every entry added after it began
+ * is added zapped (vmp_vma_track()).
  */
 static void vmp_zap_bars(struct vmp_device *mvdev)
 {
