@@ -4,7 +4,7 @@
  * in docs/locking.md; the short form is:
  *
  *   vim_container.lock  >  vim_global_lock  >  (iommu core group->mutex)
- *   vim_container.dev_lock is never held with vim_container.lock.
+ *   vim_container.dev_lock  >  vim_container.lock (never the reverse)
  */
 #ifndef VIM_H
 #define VIM_H
@@ -64,6 +64,11 @@ struct vim_dma {
 	 */
 	struct xarray vpins;
 	unsigned long nr_vpins;
+	/*
+	 * VFIO_DMA_UNMAP_FLAG_VADDR took the user address away (vim_vaddr.c):
+	 * pins and IOMMU mappings stay, nothing may pin until a new vaddr.
+	 */
+	bool vaddr_invalid;
 };
 
 struct vim_vpin {
@@ -127,6 +132,7 @@ struct vim_container {
 	bool v2;			/* VFIO_TYPE1v2_IOMMU unmap semantics */
 	struct rb_root dma_tree;	/* struct vim_dma by iova */
 	unsigned int dma_count;
+	unsigned int vaddr_invalid;	/* mappings with vaddr_invalid set */
 	struct list_head domains;	/* struct vim_domain.next */
 	struct list_head vgroups;	/* struct vim_vgroup.next */
 	struct rw_semaphore dev_lock;	/* devices */
@@ -204,6 +210,7 @@ void vim_dma_remove_all(struct vim_container *c);
 
 /* vim_pin.c: long-term pins and their accounting; c->lock */
 int vim_dma_account(struct vim_dma *dma, unsigned long n, bool inc);
+int vim_dma_change_owner(struct vim_dma *dma);
 unsigned long vim_dma_charged(struct vim_dma *dma);
 int vim_pin_range(struct mm_struct *mm, unsigned long vaddr,
 		  unsigned long n, bool write, struct page **pages);
@@ -218,6 +225,12 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg);
 /* vim_mmio.c: mappings of a held device's BAR (P2P); c->lock */
 int vim_mmio_probe(struct vim_container *c, struct vim_dma *dma);
 void vim_mmio_drop(struct vim_container *c, struct iommu_group *group);
+
+/* vim_vaddr.c: VFIO_UPDATE_VADDR; c->lock */
+bool vim_has_classic(struct vim_container *c);
+int vim_vaddr_invalidate(struct vim_container *c, u64 iova, u64 size,
+			 u64 *done);
+int vim_vaddr_update(struct vim_container *c, u64 iova, u64 size, u64 vaddr);
 
 /* vim_vpin.c: classic emulated devices */
 int vim_pin_pages(void *iommu_data, struct iommu_group *group,

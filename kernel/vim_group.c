@@ -230,6 +230,13 @@ int vim_attach_group(void *iommu_data, struct iommu_group *group,
 		ret = -EINVAL;
 		goto out_unlock;
 	}
+	/* an attach may pin, and no mapping may pin without its vaddr */
+	if (c->vaddr_invalid) {
+		dev_info_ratelimited(dev, "vfio_iommu_mdev: IOMMU group %d refused (EBUSY): a mapping of this container awaits its new vaddr (VFIO_UPDATE_VADDR); attach after VFIO_DMA_MAP_FLAG_VADDR\n",
+				     iommu_group_id(group));
+		ret = -EBUSY;
+		goto out_unlock;
+	}
 	if (type == VIM_GROUP_EMULATED) {
 		mutex_lock(&vim_global_lock);
 		rec = vim_record_find(dev);

@@ -67,6 +67,14 @@ static long vim_check_extension(struct vim_container *c, unsigned long ext)
 		ret = !c->dead && vim_cache_coherent(c);
 		mutex_unlock(&c->lock);
 		return ret;
+	case VFIO_UPDATE_VADDR:
+		/* as type1: not while an emulated device may pin or rw */
+		if (!c)
+			return 0;
+		mutex_lock(&c->lock);
+		ret = !c->dead && !vim_has_classic(c);
+		mutex_unlock(&c->lock);
+		return ret;
 	default:
 		return 0;
 	}

@@ -21,8 +21,10 @@ static u64 vim_pgmask(struct vim_container *c)
 
 int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 {
-	u32 mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	u32 mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
+		   VFIO_DMA_MAP_FLAG_VADDR;
 	struct vfio_iommu_type1_dma_map map;
+	bool set_vaddr;
 	struct vim_ranges rs = { 0 };
 	struct vim_domain *d, *failed;
 	struct vim_dma *dma;
@@ -39,6 +41,10 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 		prot |= IOMMU_READ;
 	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
 		prot |= IOMMU_WRITE;
+	/* a new vaddr (vim_vaddr.c) or a new mapping, never both */
+	set_vaddr = map.flags & VFIO_DMA_MAP_FLAG_VADDR;
+	if (!prot == !set_vaddr)
+		return -EINVAL;
 
 	mutex_lock(&c->lock);
 	ret = -ENODEV;
@@ -46,7 +52,7 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 		goto out;
 	pgmask = vim_pgmask(c);
 	ret = -EINVAL;
-	if (!prot || !map.size || (map.size | map.iova | map.vaddr) & pgmask)
+	if (!map.size || (map.size | map.iova | map.vaddr) & pgmask)
 		goto out;
 	/*
 	 * Not even the last page of the IOVA space: no IOMMU translates it,
@@ -57,6 +63,10 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 	    map.iova + map.size <= map.iova ||
 	    map.vaddr + map.size - 1 < map.vaddr)
 		goto out;
+	if (set_vaddr) {
+		ret = vim_vaddr_update(c, map.iova, map.size, map.vaddr);
+		goto out;
+	}
 	ret = -E2BIG;
 	if ((map.size >> PAGE_SHIFT) > VIM_MAX_MAP_PAGES)
 		goto out;
@@ -145,7 +155,7 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 	struct vfio_iommu_type1_dma_unmap __user *u = (void __user *)arg;
 	struct vim_dma *dma, *last_notified = NULL;
 	u64 iova, size, unmapped = 0, pgmask;
-	bool all;
+	bool all, vaddr;
 	int ret = -EINVAL, tries = 0;
 
 	if (copy_from_user(&unmap, u,
@@ -154,15 +164,21 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 		return -EFAULT;
 	if (unmap.argsz < offsetofend(struct vfio_iommu_type1_dma_unmap,
 				      size) ||
-	    unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
+	    unmap.flags & ~(VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR))
 		return -EINVAL;
 	all = unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL;
+	vaddr = unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR;
 	iova = unmap.iova;
 	size = unmap.size;
 
 	mutex_lock(&c->lock);
 	if (c->dead) {
 		ret = -ENODEV;
+		goto out;
+	}
+	/* as type1, before any other check */
+	if (vaddr && vim_has_classic(c)) {
+		ret = -EBUSY;
 		goto out;
 	}
 	pgmask = vim_pgmask(c);
@@ -184,6 +200,10 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 		dma = vim_dma_find(c, iova + size - 1, 1);
 		if (dma && dma->iova + dma->size != iova + size)
 			goto out;
+	}
+	if (vaddr) {
+		ret = vim_vaddr_invalidate(c, iova, size, &unmapped);
+		goto out;
 	}
 	ret = 0;
 	while ((dma = vim_dma_find(c, iova, size))) {

@@ -13,8 +13,9 @@
 
 #include "vim.h"
 
-/* Charge (or uncharge) @n pages to the task that made the mapping. */
-int vim_dma_account(struct vim_dma *dma, unsigned long n, bool inc)
+/* Charge (or uncharge) @n pages to @mm and @task (CAP_IPC_LOCK: @cap). */
+static int vim_account(struct mm_struct *mm, struct task_struct *task,
+		       bool cap, unsigned long n, bool inc)
 {
 	int ret;
 
@@ -22,10 +23,46 @@ int vim_dma_account(struct vim_dma *dma, unsigned long n, bool inc)
 	lockdep_assert_not_held(&vim_global_lock);
 	if (!n)
 		return 0;
-	mmap_write_lock(dma->mm);
-	ret = __account_locked_vm(dma->mm, n, inc, dma->task, dma->lock_cap);
-	mmap_write_unlock(dma->mm);
+	mmap_write_lock(mm);
+	ret = __account_locked_vm(mm, n, inc, task, cap);
+	mmap_write_unlock(mm);
 	return ret;
+}
+
+/* Charge (or uncharge) @n pages to the task that made the mapping. */
+int vim_dma_account(struct vim_dma *dma, unsigned long n, bool inc)
+{
+	return vim_account(dma->mm, dma->task, dma->lock_cap, n, inc);
+}
+
+/*
+ * VFIO_DMA_MAP_FLAG_VADDR from another process (a VMM's successor after a
+ * live update): what the mapping has charged moves to the caller, which
+ * owns the mapping from now on (within its RLIMIT_MEMLOCK, else nothing
+ * changes).
+ */
+int vim_dma_change_owner(struct vim_dma *dma)
+{
+	struct task_struct *task = current->group_leader;
+	unsigned long n = vim_dma_charged(dma);
+	struct mm_struct *mm = current->mm;
+	bool cap;
+	int ret;
+
+	if (mm == dma->mm)
+		return 0;
+	cap = capable(CAP_IPC_LOCK);
+	ret = vim_account(mm, task, cap, n, true);
+	if (ret)
+		return ret;
+	vim_dma_account(dma, n, false);
+	put_task_struct(dma->task);
+	dma->task = get_task_struct(task);
+	mmdrop(dma->mm);
+	dma->mm = mm;
+	mmgrab(mm);
+	dma->lock_cap = cap;
+	return 0;
 }
 
 /* Pages of this mapping currently charged to dma->mm->locked_vm. */

@@ -24,7 +24,8 @@ static int vim_pin_one(struct vim_container *c, dma_addr_t iova, int prot,
 		return -EINVAL;
 	if ((dma->prot & prot) != prot)
 		return -EPERM;
-	if (dma->mmio)		/* a BAR has no page to hand out */
+	/* a BAR has no page to hand out; an invalid vaddr none yet */
+	if (dma->mmio || dma->vaddr_invalid)
 		return -EFAULT;
 	idx = (iova - dma->iova) >> PAGE_SHIFT;
 	vp = xa_load(&dma->vpins, idx);
@@ -137,6 +138,10 @@ int vim_dma_rw(void *iommu_data, dma_addr_t iova, void *data, size_t count,
 		}
 		if (!(dma->prot & need)) {
 			ret = -EPERM;
+			break;
+		}
+		if (dma->vaddr_invalid) {
+			ret = -EFAULT;
 			break;
 		}
 		off = offset_in_page(iova);

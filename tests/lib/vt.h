@@ -305,5 +305,6 @@ extern const struct vt_case fuzz_cases[];
 extern const struct vt_case iommufd_cases[];
 extern const struct vt_case ifuzz_cases[];
 extern const struct vt_case p2p_cases[];
+extern const struct vt_case vaddr_cases[];
 
 #endif

@@ -32,6 +32,10 @@ t "ours: P2P: a vfio-pci device DMAs into another's BAR; once that group left, i
 	/bed/vt p2p.pci "$EDU_RP" "$EDU_SINGLE" leave
 t "ours: P2P: a BAR of a device in another container refused (EFAULT)" \
 	/bed/vt p2p.foreign "$EDU_RP" "$EDU_SINGLE"
+t "ours: VFIO_UPDATE_VADDR: DMA goes on, a new vaddr, a child takes over" \
+	/bed/vt vaddr.update "$EDU_RP" "$EDU_SINGLE"
+t "ours: VFIO_UPDATE_VADDR off with a classic emulated group" \
+	/bed/vt vaddr.classic "$EDU_RP"
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"

@@ -9,3 +9,7 @@ setup grep -q '^vfio_iommu_type1 ' /proc/modules
 type1_abi_cases ""
 t "type1: P2P: a vfio-pci device DMAs into another's BAR" \
 	/bed/vt p2p.pci "$EDU_RP" "$EDU_SINGLE"
+t "type1: VFIO_UPDATE_VADDR: DMA goes on, a new vaddr, a child takes over" \
+	/bed/vt vaddr.update "$EDU_RP" "$EDU_SINGLE"
+t "type1: VFIO_UPDATE_VADDR off with a classic emulated group" \
+	/bed/vt vaddr.classic "$EDU_RP"

@@ -19,6 +19,7 @@ static const struct {
 	{ "iommufd", iommufd_cases },
 	{ "ifuzz", ifuzz_cases },
 	{ "p2p", p2p_cases },
+	{ "vaddr", vaddr_cases },
 };
 
 int main(int argc, char **argv)
