@@ -69,6 +69,11 @@ struct vim_dma {
 	 * pins and IOMMU mappings stay, nothing may pin until a new vaddr.
 	 */
 	bool vaddr_invalid;
+	/*
+	 * While the container tracks dirty pages (vim_dirty.c): a bit per
+	 * page written since the last report; NULL otherwise.
+	 */
+	unsigned long *dirty;
 };
 
 struct vim_vpin {
@@ -133,6 +138,7 @@ struct vim_container {
 	struct rb_root dma_tree;	/* struct vim_dma by iova */
 	unsigned int dma_count;
 	unsigned int vaddr_invalid;	/* mappings with vaddr_invalid set */
+	bool dirty_tracking;		/* VFIO_IOMMU_DIRTY_PAGES started */
 	struct list_head domains;	/* struct vim_domain.next */
 	struct list_head vgroups;	/* struct vim_vgroup.next */
 	struct rw_semaphore dev_lock;	/* devices */
@@ -231,6 +237,15 @@ bool vim_has_classic(struct vim_container *c);
 int vim_vaddr_invalidate(struct vim_container *c, u64 iova, u64 size,
 			 u64 *done);
 int vim_vaddr_update(struct vim_container *c, u64 iova, u64 size, u64 vaddr);
+
+/* vim_dirty.c: dirty page tracking; c->lock */
+u64 vim_dirty_size_max(void);
+int vim_dirty_alloc(struct vim_dma *dma);
+void vim_dirty_mark(struct vim_dma *dma, unsigned long idx, unsigned long n);
+int vim_dirty_report(struct vim_dma *dma, u64 __user *ubits, u64 base);
+int vim_dirty_check_bitmap(struct vim_container *c, u64 pgsize, u64 bytes,
+			   const void __user *data, u64 size);
+int vim_ioctl_dirty(struct vim_container *c, unsigned long arg);
 
 /* vim_vpin.c: classic emulated devices */
 int vim_pin_pages(void *iommu_data, struct iommu_group *group,

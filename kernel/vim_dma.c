@@ -67,6 +67,7 @@ void vim_dma_free(struct vim_container *c, struct vim_dma *dma)
 		iommu_group_put(dma->mmio_group);
 	if (dma->vaddr_invalid)
 		c->vaddr_invalid--;
+	kvfree(dma->dirty);
 	xa_for_each(&dma->vpins, idx, vp) {
 		/* a device that kept pins past its dma_unmap callback */
 		unpin_user_pages_dirty_lock(&vp->page, 1, dirty);

@@ -84,6 +84,7 @@ static long vim_ioctl_get_info(struct vim_container *c, unsigned long arg)
 {
 	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
 	struct vfio_iommu_type1_info_cap_iova_range *iova;
+	struct vfio_iommu_type1_info_cap_migration *mig;
 	struct vfio_iommu_type1_info_dma_avail *avail;
 	struct vfio_iommu_type1_info info;
 	struct vim_ranges rs = { 0 };
@@ -127,6 +128,15 @@ static long vim_ioctl_get_info(struct vim_container *c, unsigned long arg)
 	}
 	avail->avail = vim_dma_entry_limit > c->dma_count ?
 		       vim_dma_entry_limit - c->dma_count : 0;
+	mig = vim_cap_add(&caps, &caps_size, sizeof(*mig),
+			  VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, 1, &last);
+	if (!mig) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	/* dirty tracking (vim_dirty.c): one bit per smallest IOMMU page */
+	mig->pgsize_bitmap = 1ULL << __ffs64(info.iova_pgsizes);
+	mig->max_dirty_bitmap_size = vim_dirty_size_max();
 	mutex_unlock(&c->lock);
 
 	if (info.argsz >= offsetofend(struct vfio_iommu_type1_info,
@@ -182,6 +192,9 @@ static long vim_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg)
 		break;
 	case VFIO_IOMMU_UNMAP_DMA:
 		ret = vim_ioctl_unmap(c, arg);
+		break;
+	case VFIO_IOMMU_DIRTY_PAGES:
+		ret = vim_ioctl_dirty(c, arg);
 		break;
 	default:
 		ret = -ENOTTY;

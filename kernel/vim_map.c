@@ -96,6 +96,11 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 	dma->task = get_task_struct(current->group_leader);
 	dma->lock_cap = capable(CAP_IPC_LOCK);
 	xa_init(&dma->vpins);
+	if (c->dirty_tracking) {
+		ret = vim_dirty_alloc(dma);
+		if (ret)
+			goto out_drop;
+	}
 	/* a BAR of one of the container's devices: P2P, never pinned */
 	ret = vim_mmio_probe(c, dma);
 	if (ret)
@@ -127,6 +132,7 @@ out_unmap:
 out_drop:
 	if (dma->mmio_group)
 		iommu_group_put(dma->mmio_group);
+	kvfree(dma->dirty);
 	mmdrop(dma->mm);
 	put_task_struct(dma->task);
 	kfree(dma);
@@ -153,9 +159,12 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 {
 	struct vfio_iommu_type1_dma_unmap unmap;
 	struct vfio_iommu_type1_dma_unmap __user *u = (void __user *)arg;
+	u32 mask = VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR |
+		   VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+	struct vfio_bitmap bm = { 0 };
 	struct vim_dma *dma, *last_notified = NULL;
 	u64 iova, size, unmapped = 0, pgmask;
-	bool all, vaddr;
+	bool all, vaddr, dirty;
 	int ret = -EINVAL, tries = 0;
 
 	if (copy_from_user(&unmap, u,
@@ -164,10 +173,20 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 		return -EFAULT;
 	if (unmap.argsz < offsetofend(struct vfio_iommu_type1_dma_unmap,
 				      size) ||
-	    unmap.flags & ~(VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR))
+	    unmap.flags & ~mask)
 		return -EINVAL;
 	all = unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL;
 	vaddr = unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR;
+	/* the dirty bitmap of what is unmapped (vim_dirty.c) */
+	dirty = unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+	if (dirty && (all || vaddr))
+		return -EINVAL;
+	if (dirty) {
+		if (unmap.argsz < sizeof(unmap) + sizeof(bm))
+			return -EINVAL;
+		if (copy_from_user(&bm, u->data, sizeof(bm)))
+			return -EFAULT;
+	}
 	iova = unmap.iova;
 	size = unmap.size;
 
@@ -205,6 +224,12 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 		ret = vim_vaddr_invalidate(c, iova, size, &unmapped);
 		goto out;
 	}
+	if (dirty) {
+		ret = vim_dirty_check_bitmap(c, bm.pgsize, bm.size, bm.data,
+					     size);
+		if (ret)
+			goto out;
+	}
 	ret = 0;
 	while ((dma = vim_dma_find(c, iova, size))) {
 		/* type1 (v1): a range starting inside a mapping unmaps 0 */
@@ -238,6 +263,11 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 				break;
 			}
 			continue;
+		}
+		if (dirty) {
+			ret = vim_dirty_report(dma, bm.data, iova);
+			if (ret)
+				break;
 		}
 		unmapped += dma->size;
 		vim_dma_free(c, dma);

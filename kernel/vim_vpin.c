@@ -53,6 +53,7 @@ static int vim_pin_one(struct vim_container *c, dma_addr_t iova, int prot,
 		goto out_unaccount;
 	}
 	dma->nr_vpins++;
+	vim_dirty_mark(dma, idx, 1);
 	*page = vp->page;
 	return 0;
 
@@ -162,10 +163,12 @@ int vim_dma_rw(void *iommu_data, dma_addr_t iova, void *data, size_t count,
 		}
 		ret = 0;
 		kva = kmap_local_page(page);
-		if (write)
+		if (write) {
 			memcpy(kva + off, data, len);
-		else
+			vim_dirty_mark(dma, (iova - dma->iova) >> PAGE_SHIFT, 1);
+		} else {
 			memcpy(data, kva + off, len);
+		}
 		kunmap_local(kva);
 		unpin_user_pages_dirty_lock(&page, 1, write);
 		iova += len;

@@ -842,3 +842,23 @@ int vt_open_pci(struct vt_dev *d, int cfd, const char *bdf)
 	VT_OK(vt_enable_bus_master(d));
 	return 0;
 }
+
+int vt_classic_open(const char *uuid, int *gfd, int *cfd)
+{
+	int g, dfd, r;
+
+	*gfd = *cfd = -1;
+	r = vt_classic_create(uuid);
+	g = r ? r : vt_mdev_group(uuid);
+	if (g < 0)
+		return g;
+	*gfd = vt_group_open(g);
+	*cfd = vt_container_open();
+	if (*gfd < 0 || *cfd < 0)
+		return *gfd < 0 ? *gfd : *cfd;
+	r = vt_group_set_container(*gfd, *cfd);
+	if (!r)
+		r = vt_set_iommu(*cfd, VFIO_TYPE1v2_IOMMU);
+	dfd = r ? r : vt_device_open(*gfd, uuid);
+	return dfd;
+}

@@ -83,6 +83,12 @@ long long vt_pins(long long *acquired);
 const char *vt_errno_name(int e);
 /* Create mdev @uuid of the test module vim_classic (no IOMMU behind it). */
 int vt_classic_create(const char *uuid);
+/*
+ * Create classic mdev @uuid and open it alone in a new type1v2 container:
+ * its device fd or -errno; *@gfd and *@cfd get the group and the
+ * container (-1 when not open; the caller closes them).
+ */
+int vt_classic_open(const char *uuid, int *gfd, int *cfd);
 /* IOMMU group of an mdev (its VFIO group), or -errno. */
 int vt_mdev_group(const char *uuid);
 /* Read attribute @attr of mdev @uuid. */
@@ -306,5 +312,6 @@ extern const struct vt_case iommufd_cases[];
 extern const struct vt_case ifuzz_cases[];
 extern const struct vt_case p2p_cases[];
 extern const struct vt_case vaddr_cases[];
+extern const struct vt_case dirty_cases[];
 
 #endif

@@ -36,6 +36,10 @@ t "ours: VFIO_UPDATE_VADDR: DMA goes on, a new vaddr, a child takes over" \
 	/bed/vt vaddr.update "$EDU_RP" "$EDU_SINGLE"
 t "ours: VFIO_UPDATE_VADDR off with a classic emulated group" \
 	/bed/vt vaddr.classic "$EDU_RP"
+t "ours: dirty tracking: IOMMU-mapped pages all dirty, bitmaps packed" \
+	/bed/vt dirty.iommu "$EDU_RP" exact
+t "ours: dirty tracking: an emulated device's pinned and written pages" \
+	/bed/vt dirty.classic
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"

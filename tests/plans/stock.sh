@@ -13,3 +13,7 @@ t "type1: VFIO_UPDATE_VADDR: DMA goes on, a new vaddr, a child takes over" \
 	/bed/vt vaddr.update "$EDU_RP" "$EDU_SINGLE"
 t "type1: VFIO_UPDATE_VADDR off with a classic emulated group" \
 	/bed/vt vaddr.classic "$EDU_RP"
+t "type1: dirty tracking: IOMMU-mapped pages all dirty, bitmaps packed" \
+	/bed/vt dirty.iommu "$EDU_RP"
+t "type1: dirty tracking: an emulated device's pinned and written pages" \
+	/bed/vt dirty.classic

@@ -374,21 +374,12 @@ static int t_classic(int argc, char **argv)
 	struct vc_stats st;
 	struct vt_dev p;
 	long lck0;
-	int g, gfd, cfd, dfd, i;
+	int gfd, cfd, dfd, i;
 	uint64_t n;
 
 	VT_ASSERT(argc == 2 && buf, "usage / alloc");
 	lck0 = vt_locked_vm_kb();
-	VT_OK(vt_classic_create(VC_UUID));
-	g = vt_mdev_group(VC_UUID);
-	VT_OK(g);
-	gfd = vt_group_open(g);
-	VT_OK(gfd);
-	cfd = vt_container_open();
-	VT_OK(cfd);
-	VT_OK(vt_group_set_container(gfd, cfd));
-	VT_OK(vt_set_iommu(cfd, VFIO_TYPE1v2_IOMMU));
-	dfd = vt_device_open(gfd, VC_UUID);
+	dfd = vt_classic_open(VC_UUID, &gfd, &cfd);
 	VT_OK(dfd);
 
 	VT_OK(vt_map(cfd, buf, IOVA, KB(16)));

@@ -20,6 +20,7 @@ static const struct {
 	{ "ifuzz", ifuzz_cases },
 	{ "p2p", p2p_cases },
 	{ "vaddr", vaddr_cases },
+	{ "dirty", dirty_cases },
 };
 
 int main(int argc, char **argv)
