@@ -166,6 +166,30 @@ case_mixed() { # PCI_BDF MDEV_BDF: one VM, vfio-pci sibling first, then mdev
 	bind "$1" ""
 }
 
+# migrate BDF: ask QEMU to migrate a VM holding the mdev of BDF (to a file;
+# the destination does not matter): QEMU refuses, since the device has no
+# VFIO migration support; the VM is left as it was.  What QEMU says is
+# printed, and its refusal is checked.
+case_migrate() {
+	mdev_remove_all
+	mdev_create "$1" "$UUID_A"
+	printf 'migrate "exec:cat > /dev/null"\ninfo migrate\ninfo pci\nquit\n' |
+		timeout 120 chroot /host $Q -accel tcg -M q35 -m 64 -S \
+		-nographic -nodefaults -monitor stdio \
+		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A" \
+		> /tmp/q.out 2>&1
+	rc=$?
+	grep "Error:\|blocked\|support migration" /tmp/q.out | grep -v "(qemu)" |
+		sed 's/^/# qemu: /' | head -n 10
+	[ "$rc" = 0 ] || fail "QEMU exited $rc"
+	grep -qi "migration.*\(disabled\|not supported\|blocked\)\|doesn't support migration" /tmp/q.out ||
+		fail "QEMU did not refuse the migration"
+	! grep -q "Migration status: completed" /tmp/q.out ||
+		fail "the migration completed"
+	shows_edu /tmp/q.out || fail "the VM lost its device"
+	mdev_remove_all
+}
+
 case_host_on_mdev_parent() { # BDF bound to vfio-mdev-pci: host= fails
 	mdev_remove_all
 	bind "$1" vfio-mdev-pci || fail "bind"

@@ -19,3 +19,5 @@ t "qemu: host= on a device bound to vfio-mdev-pci fails" \
 t "qemu: an mdev whose group has a member on a kernel driver refused, admitted after" \
 	sh /bed/e2e/e2e.sh kdrv "$EDU_KDRV" "$NIC_KDRV"
 t "mdevctl: types, start, list, stop" sh /bed/e2e/e2e.sh mdevctl "$EDU_SINGLE"
+t "qemu: migrating a VM with an mdev refused (no VFIO migration in the device), VM intact" \
+	sh /bed/e2e/e2e.sh migrate "$EDU_SINGLE"
