@@ -215,6 +215,8 @@ void vim_dma_free(struct vim_container *c, struct vim_dma *dma);
 void vim_dma_remove_all(struct vim_container *c);
 
 /* vim_pin.c: long-term pins and their accounting; c->lock */
+int vim_pin_init(void);
+void vim_pin_exit(void);
 int vim_dma_account(struct vim_dma *dma, unsigned long n, bool inc);
 int vim_dma_change_owner(struct vim_dma *dma);
 unsigned long vim_dma_charged(struct vim_dma *dma);

@@ -253,13 +253,19 @@ static const struct vim_iommu_driver_ops vim_ops = {
 
 static int __init vim_init(void)
 {
-	int ret = vim_life_init();
+	int ret = vim_pin_init();
 
 	if (ret)
 		return ret;
-	ret = vfio_register_iommu_driver(&vim_ops);
+	ret = vim_life_init();
 	if (ret)
-		vim_life_exit();
+		goto out_pin;
+	ret = vfio_register_iommu_driver(&vim_ops);
+	if (!ret)
+		return 0;
+	vim_life_exit();
+out_pin:
+	vim_pin_exit();
 	return ret;
 }
 
@@ -273,6 +279,7 @@ static int __init vim_init(void)
 static void __exit vim_exit(void)
 {
 	vim_life_exit();
+	vim_pin_exit();
 	vfio_unregister_iommu_driver(&vim_ops);
 	vim_records_exit();
 	vim_held_exit();

@@ -9,24 +9,85 @@
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "vim.h"
+
+/*
+ * Uncharges that a kernel thread leaves to others (vim_account()): each
+ * waits for its mm's mmap_lock on a worker of its own.
+ */
+static struct workqueue_struct *vim_uncharge_wq;
+
+struct vim_uncharge {
+	struct work_struct work;
+	struct mm_struct *mm;		/* mmgrab() reference */
+	struct task_struct *task;	/* get_task_struct() reference */
+	bool cap;
+	unsigned long n;
+};
+
+static void vim_uncharge_fn(struct work_struct *work)
+{
+	struct vim_uncharge *u = container_of(work, struct vim_uncharge, work);
+
+	mmap_write_lock(u->mm);
+	__account_locked_vm(u->mm, u->n, false, u->task, u->cap);
+	mmap_write_unlock(u->mm);
+	mmdrop(u->mm);
+	put_task_struct(u->task);
+	kfree(u);
+}
 
 /* Charge (or uncharge) @n pages to @mm and @task (CAP_IPC_LOCK: @cap). */
 static int vim_account(struct mm_struct *mm, struct task_struct *task,
 		       bool cap, unsigned long n, bool inc)
 {
+	struct vim_uncharge *u;
 	int ret;
 
 	/* takes the owner's mmap_lock: never under vim_global_lock */
 	lockdep_assert_not_held(&vim_global_lock);
 	if (!n)
 		return 0;
+	/*
+	 * A file's last close in a kernel thread (io_uring's exit work, for
+	 * one) releases it from the one work item that runs every such
+	 * release on the host (delayed_fput): it must
+	 * not wait for a user's mmap_lock, which another thread of the user
+	 * may hold for as long as it likes (a read of its own FUSE page
+	 * through /proc/self/mem).  The uncharge waits elsewhere.
+	 */
+	if (!inc && current->flags & PF_KTHREAD) {
+		u = kzalloc(sizeof(*u), GFP_KERNEL | __GFP_NOFAIL);
+		INIT_WORK(&u->work, vim_uncharge_fn);
+		u->mm = mm;
+		mmgrab(mm);
+		u->task = get_task_struct(task);
+		u->cap = cap;
+		u->n = n;
+		queue_work(vim_uncharge_wq, &u->work);
+		return 0;
+	}
 	mmap_write_lock(mm);
 	ret = __account_locked_vm(mm, n, inc, task, cap);
 	mmap_write_unlock(mm);
 	return ret;
+}
+
+int vim_pin_init(void)
+{
+	vim_uncharge_wq = alloc_workqueue("vfio_iommu_mdev_uncharge",
+					  WQ_UNBOUND, 0);
+	return vim_uncharge_wq ? 0 : -ENOMEM;
+}
+
+/* After the last container state: waits for the deferred uncharges. */
+void vim_pin_exit(void)
+{
+	destroy_workqueue(vim_uncharge_wq);
 }
 
 /* Charge (or uncharge) @n pages to the task that made the mapping. */

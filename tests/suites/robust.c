@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/io_uring.h>
 
 #include "../lib/vt.h"
 #include "../kmod/vim_classic.h"
@@ -800,7 +802,124 @@ static int t_replay_stall(int argc, char **argv)
 	return vt_pci_bind(argv[1], "") ? 1 : 0;
 }
 
+/* ---- robust.fput_stall ---- */
+
+static struct {
+	char *slow;			/* the FUSE page */
+	atomic_int holding, read_done;
+} fp;
+
+/* Read the slow page through /proc/self/mem: holds our mmap_lock (read). */
+static void *fp_hold(void *arg)
+{
+	int fd = open("/proc/self/mem", O_RDONLY);
+	char x;
+
+	(void)arg;
+	atomic_store(&fp.holding, 1);
+	if (fd >= 0 && pread(fd, &x, 1, (off_t)(uintptr_t)fp.slow) != 1)
+		x = 0;
+	atomic_store(&fp.read_done, 1);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* An io_uring ring holding @fd as its one registered file, or -errno. */
+static int fp_ring(int fd)
+{
+	struct io_uring_params p = { 0 };
+	int r = syscall(SYS_io_uring_setup, 2, &p);
+
+	if (r < 0)
+		return -errno;
+	if (syscall(SYS_io_uring_register, r, IORING_REGISTER_FILES, &fd, 1)) {
+		close(r);
+		return -errno;
+	}
+	return r;
+}
+
+/*
+ * robust.fput_stall PCI: a group file whose last reference an io_uring
+ * ring holds is released by the ring's exit work, a kernel thread, from
+ * the host's one delayed-fput work item; the group's detach uncharges
+ * the mapping's locked memory, which needs the owner's mmap_lock, held
+ * by another thread of the owner (a read of its FUSE page through
+ * /proc/self/mem that the file system never answers).  A file released
+ * the same way after it (a pipe's read end, in a second ring) must be
+ * released all the same: the pipe's writer gets EPIPE (it waited as long
+ * as the FUSE read when the uncharge waited in the release).  Then the
+ * file system answers and the locked memory is uncharged.
+ */
+static int t_fput_stall(int argc, char **argv)
+{
+	uint8_t *buf = vt_alloc(KB(64));
+	long lck0 = vt_locked_vm_kb();
+	int fd, r1, r2, p[2], i, stalled;
+	struct slowfs fs;
+	struct vt_dev d;
+	pthread_t th;
+	char x;
+
+	VT_ASSERT(argc == 2 && buf, "usage / alloc");
+	VT_NOTE("start");	/* stdout's buffer, before any lock is held */
+	signal(SIGPIPE, SIG_IGN);
+	VT_OK(slowfs_mount(&fs, "/tmp/slowfs"));
+	fd = open("/tmp/slowfs/f", O_RDONLY);
+	VT_ASSERT(fd >= 0, "open the slow file: %s", strerror(errno));
+	fp.slow = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	VT_ASSERT(fp.slow != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (vt_open_pci(&d, -1, argv[1]))
+		return 1;
+	VT_OK(vt_map(d.cfd, buf, IOVA, KB(64)));
+	VT_ASSERT(vt_locked_vm_kb() == lck0 + 64, "VmLck %ld kB, %ld before",
+		  vt_locked_vm_kb(), lck0);
+	/* only the group file stays, held by a ring; a pipe's read end too */
+	munmap((void *)d.bar0, d.bar0_size);
+	close(d.dfd);
+	close(d.cfd);
+	r1 = fp_ring(d.gfd);
+	VT_OK(r1);
+	close(d.gfd);
+	VT_OK(pipe(p) ? -errno : 0);
+	r2 = fp_ring(p[0]);
+	VT_OK(r2);
+	close(p[0]);
+	VT_OK(-pthread_create(&th, NULL, fp_hold, NULL));
+	/* from here until the release: no allocation, no mmap (the lock) */
+	for (i = 0; i < 5000 && !atomic_load(&fp.holding); i++)
+		usleep(1000);
+	usleep(300000);
+	close(r1);		/* its exit work releases the group */
+	usleep(500000);
+	close(r2);		/* then the pipe's read end */
+	for (i = 0; i < 100; i++) {
+		if (write(p[1], "x", 1) < 0 && errno == EPIPE)
+			break;
+		usleep(50000);
+	}
+	stalled = i == 100;
+	x = atomic_load(&fp.read_done);
+	slowfs_release(&fs);
+	pthread_join(th, NULL);
+	VT_ASSERT(!x, "the slow read finished early: the test proves nothing");
+	VT_ASSERT(!stalled, "the pipe released by a kernel thread waited 5 s behind the group's release (delayed fput held on the owner's mmap_lock)");
+	VT_NOTE("a kernel thread's releases went on while the owner's mmap_lock was held");
+	for (i = 0; i < 100 && vt_locked_vm_kb() != lck0; i++)
+		usleep(50000);
+	VT_ASSERT(vt_locked_vm_kb() == lck0, "VmLck %ld kB after the release, %ld before",
+		  vt_locked_vm_kb(), lck0);
+	close(p[1]);
+	munmap(fp.slow, PG);
+	close(fd);
+	slowfs_unmount(&fs);
+	vt_free(buf, KB(64));
+	return vt_pci_bind(argv[1], "") ? 1 : 0;
+}
+
 const struct vt_case robust_cases[] = {
+	{ "fput_stall", t_fput_stall, "BDF" },
 	{ "cycles", t_cycles, "N BDF" },
 	{ "fuse_stall", t_fuse_stall, "PCI_BDF OTHER_MDEV_BDF" },
 	{ "rmmod_now", t_rmmod_now, "BDF" },
