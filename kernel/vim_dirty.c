@@ -71,6 +71,8 @@ int vim_dirty_report(struct vim_dma *dma, u64 __user *ubits, u64 base)
 	u64 keep;
 	int ret = 0;
 
+	if (!dma->dirty)	/* tracking stopped: the caller checks first */
+		return -EINVAL;
 	out = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
 	if (!out)
 		return -ENOMEM;

@@ -165,7 +165,7 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 	struct vim_dma *dma, *last_notified = NULL;
 	u64 iova, size, unmapped = 0, pgmask;
 	bool all, vaddr, dirty;
-	int ret = -EINVAL, tries = 0;
+	int ret, tries = 0;
 
 	if (copy_from_user(&unmap, u,
 			   offsetofend(struct vfio_iommu_type1_dma_unmap,
@@ -187,10 +187,13 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 		if (copy_from_user(&bm, u->data, sizeof(bm)))
 			return -EFAULT;
 	}
-	iova = unmap.iova;
-	size = unmap.size;
 
 	mutex_lock(&c->lock);
+again:
+	/* all checked again whenever the lock was dropped for a device */
+	iova = unmap.iova;
+	size = unmap.size;
+	ret = -EINVAL;
 	if (c->dead) {
 		ret = -ENODEV;
 		goto out;
@@ -258,11 +261,11 @@ int vim_ioctl_unmap(struct vim_container *c, unsigned long arg)
 			/* dma may be freed by another unmap from here on */
 			vim_notify_unmap(c, n_iova, n_size);
 			mutex_lock(&c->lock);
-			if (c->dead) {
-				ret = -ENODEV;
-				break;
-			}
-			continue;
+			/*
+			 * Meanwhile another thread may have mapped across the
+			 * range's edges or stopped dirty tracking.
+			 */
+			goto again;
 		}
 		if (dirty) {
 			ret = vim_dirty_report(dma, bm.data, iova);

@@ -47,6 +47,8 @@ t "ours: dirty tracking: IOMMU-mapped pages all dirty, bitmaps packed" \
 	/bed/vt dirty.iommu "$EDU_RP" exact
 t "ours: dirty tracking: an emulated device's pinned and written pages" \
 	/bed/vt dirty.classic
+t "ours: dirty tracking stopped while an unmap waits for a device's unpin" \
+	/bed/vt dirty.stop_race 3000
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"

@@ -4,6 +4,8 @@
  * VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, GET_INFO's migration capability);
  * run against type1 (plan stock) and ours (plan mdev) alike.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -217,7 +219,75 @@ static int t_classic(int argc, char **argv __attribute__((unused)))
 	return 0;
 }
 
+static struct {
+	int cfd;
+	atomic_int stop;
+} sr;
+
+/* Turn dirty tracking on and off until told to stop. */
+static void *sr_toggle(void *arg)
+{
+	(void)arg;
+	unsigned int i = 0;
+
+	while (!atomic_load(&sr.stop)) {
+		dirty_op(sr.cfd, VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
+		usleep(i++ % 200);	/* on for 0 to 200 us, then off */
+		dirty_op(sr.cfd, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
+	}
+	return NULL;
+}
+
+/*
+ * dirty.stop_race N: an unmap with a dirty bitmap drops the container's
+ * lock while the classic device unpins (its dma_unmap callback); another
+ * thread turns tracking on and off meanwhile.  N rounds of pin, map,
+ * unmap: each unmap returns 0 (what it unmapped reported) or EINVAL
+ * (tracking was off), and the kernel survives (the unmap used to report
+ * from a bitmap the stop had freed).
+ */
+static int t_stop_race(int argc, char **argv)
+{
+	uint8_t *buf = vt_alloc(D_SIZE);
+	int gfd, cfd, dfd, i, n, ok = 0, off = 0, r;
+	uint64_t bits[1], un;
+	pthread_t th;
+
+	VT_ASSERT(argc == 2 && buf, "usage / alloc");
+	n = atoi(argv[1]);
+	vt_mdev_remove_all();
+	dfd = vt_classic_open(UUID_D, &gfd, &cfd);
+	VT_OK(dfd);
+	sr.cfd = cfd;
+	VT_OK(-pthread_create(&th, NULL, sr_toggle, NULL));
+	for (i = 0; i < n; i++) {
+		VT_OK(vt_map(cfd, buf, IOVA_D, D_SIZE));
+		VT_OK(ioctl(dfd, VC_PIN, IOVA_D + PG) ? -errno : 0);
+		r = unmap_dirty(cfd, IOVA_D, D_SIZE, bits, 8, &un);
+		if (r == -EINVAL) {
+			off++;
+			VT_OK(vt_unmap(cfd, IOVA_D, D_SIZE, 0, &un));
+		} else {
+			VT_OK(r);
+			ok++;
+		}
+		VT_ASSERT(un == D_SIZE, "round %d: unmapped %llu", i,
+			  (unsigned long long)un);
+	}
+	atomic_store(&sr.stop, 1);
+	pthread_join(th, NULL);
+	VT_NOTE("%d unmaps with a bitmap, %d refused (tracking off), none crashed",
+		ok, off);
+	close(dfd);
+	close(gfd);
+	close(cfd);
+	VT_OK(vt_mdev_remove(UUID_D));
+	vt_free(buf, D_SIZE);
+	return 0;
+}
+
 const struct vt_case dirty_cases[] = {
+	{ "stop_race", t_stop_race, "ROUNDS" },
 	{ "iommu", t_iommu, "BDF [exact]" },
 	{ "classic", t_classic, "" },
 	{ NULL, NULL, NULL },
