@@ -41,11 +41,18 @@ static int vim_walk_bar(struct device *dev, void *data)
 	pdev = to_pci_dev(dev);
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 		struct resource *r = &pdev->resource[i];
+		resource_size_t end = r->end;
 
 		if (resource_type(r) != IORESOURCE_MEM ||
 		    r->flags & IORESOURCE_UNSET || !resource_size(r))
 			continue;
-		if (w->start >= r->start && w->end <= r->end) {
+		/*
+		 * A BAR smaller than a page is mmapped whole page: vfio-pci
+		 * maps it only once it reserved the rest of the page.
+		 */
+		if (PAGE_ALIGNED(r->start) && resource_size(r) < PAGE_SIZE)
+			end = r->start + PAGE_SIZE - 1;
+		if (w->start >= r->start && w->end <= end) {
 			w->found = true;
 			return 1;	/* stop */
 		}
