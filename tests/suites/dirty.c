@@ -75,6 +75,16 @@ static int unmap_dirty(int cfd, uint64_t iova, uint64_t size, uint64_t *bits,
 	return 0;
 }
 
+/* Close what vt_classic_open() opened and remove the mdev. */
+static int classic_close(int dfd, int gfd, int cfd)
+{
+	close(dfd);
+	close(gfd);
+	close(cfd);
+	VT_OK(vt_mdev_remove(UUID_D));
+	return 0;
+}
+
 /* GET_INFO's migration capability: one bit per 4 KiB page. */
 static int check_cap(int cfd)
 {
@@ -211,12 +221,8 @@ static int t_classic(int argc, char **argv __attribute__((unused)))
 		  (unsigned long long)bits[0]);
 	VT_NOTE("emulated scope: a pinned and a written page reported, then only the held pin");
 	VT_OK(dirty_op(cfd, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP));
-	close(dfd);
-	close(gfd);
-	close(cfd);
-	VT_OK(vt_mdev_remove(UUID_D));
 	vt_free(buf, D_SIZE);
-	return 0;
+	return classic_close(dfd, gfd, cfd);
 }
 
 static struct {
@@ -278,12 +284,8 @@ static int t_stop_race(int argc, char **argv)
 	pthread_join(th, NULL);
 	VT_NOTE("%d unmaps with a bitmap, %d refused (tracking off), none crashed",
 		ok, off);
-	close(dfd);
-	close(gfd);
-	close(cfd);
-	VT_OK(vt_mdev_remove(UUID_D));
 	vt_free(buf, D_SIZE);
-	return 0;
+	return classic_close(dfd, gfd, cfd);
 }
 
 const struct vt_case dirty_cases[] = {
