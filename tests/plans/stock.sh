@@ -17,5 +17,5 @@ t "type1: dirty tracking: IOMMU-mapped pages all dirty, bitmaps packed" \
 	/bed/vt dirty.iommu "$EDU_RP"
 t "type1: dirty tracking: an emulated device's pinned and written pages" \
 	/bed/vt dirty.classic
-t "type1: dirty tracking stopped while an unmap waits for a device's unpin" \
-	/bed/vt dirty.stop_race 3000
+# Not dirty.stop_race: on Debian's 6.12, stock type1 hits a kernel BUG
+# there (docs/upstream/REPORT-type1-dirty-stop-race.md).
