@@ -27,6 +27,38 @@ type1_abi_cases() {
 		/bed/vt backend.classic "$EDU_SINGLE"
 }
 
+# parity_cases BACKEND (type1 or ours): the type1 features a VMM relies on
+# beyond the basic ABI (P2P, VFIO_UPDATE_VADDR, dirty tracking), the same
+# cases on either backend; ours is held to more: its P2P mapping stops once
+# the BAR's group left, another container's BAR is refused, its dirty
+# bitmaps carry no stale bits, and it survives dirty.stop_race (type1 hits
+# a kernel BUG there: docs/upstream/REPORT-type1-dirty-stop-race.md).
+parity_cases() {
+	p="$1: " exact=
+	if [ "$1" = ours ]; then
+		exact=1
+		t "${p}P2P: a vfio-pci device DMAs into another's BAR; once that group left, it faults" \
+			/bed/vt p2p.pci "$EDU_RP" "$EDU_SINGLE" leave
+		t "${p}P2P: a BAR of a device in another container refused (EFAULT)" \
+			/bed/vt p2p.foreign "$EDU_RP" "$EDU_SINGLE"
+	else
+		t "${p}P2P: a vfio-pci device DMAs into another's BAR" \
+			/bed/vt p2p.pci "$EDU_RP" "$EDU_SINGLE"
+	fi
+	t "${p}VFIO_UPDATE_VADDR: DMA goes on, a new vaddr, a child takes over" \
+		/bed/vt vaddr.update "$EDU_RP" "$EDU_SINGLE"
+	t "${p}VFIO_UPDATE_VADDR off with a classic emulated group" \
+		/bed/vt vaddr.classic "$EDU_RP"
+	t "${p}dirty tracking: IOMMU-mapped pages all dirty, bitmaps packed" \
+		/bed/vt dirty.iommu "$EDU_RP" ${exact:+exact}
+	t "${p}dirty tracking: an emulated device's pinned and written pages" \
+		/bed/vt dirty.classic
+	if [ -n "$exact" ]; then
+		t "${p}dirty tracking stopped while an unmap waits for a device's unpin" \
+			/bed/vt dirty.stop_race 3000
+	fi
+}
+
 # iommufd_mdev_cases: an mdev bound to iommufd through its cdev: DMA through
 # the IOAS, isolation between contexts and from containers, the vfio-pci
 # group-mate (its cdev or its group) and a second mdev in one context in

@@ -35,20 +35,7 @@ case $(uname -r) in
 esac
 t "ours: MAP_DMA of the IOVA space's last page EINVAL; attach over an unreachable mapping EINVAL, nothing pinned" \
 	/bed/vt robust.aperture "$EDU_NS_A" "$EDU_NS_B" "$EDU_SINGLE"
-t "ours: P2P: a vfio-pci device DMAs into another's BAR; once that group left, it faults" \
-	/bed/vt p2p.pci "$EDU_RP" "$EDU_SINGLE" leave
-t "ours: P2P: a BAR of a device in another container refused (EFAULT)" \
-	/bed/vt p2p.foreign "$EDU_RP" "$EDU_SINGLE"
-t "ours: VFIO_UPDATE_VADDR: DMA goes on, a new vaddr, a child takes over" \
-	/bed/vt vaddr.update "$EDU_RP" "$EDU_SINGLE"
-t "ours: VFIO_UPDATE_VADDR off with a classic emulated group" \
-	/bed/vt vaddr.classic "$EDU_RP"
-t "ours: dirty tracking: IOMMU-mapped pages all dirty, bitmaps packed" \
-	/bed/vt dirty.iommu "$EDU_RP" exact
-t "ours: dirty tracking: an emulated device's pinned and written pages" \
-	/bed/vt dirty.classic
-t "ours: dirty tracking stopped while an unmap waits for a device's unpin" \
-	/bed/vt dirty.stop_race 3000
+parity_cases ours
 t "mdev: sysfs ABI and attributes, singleton group" /bed/vt mdev.sysfs "$EDU_SINGLE" 1
 t "mdev: sysfs ABI and attributes, non-singleton group" /bed/vt mdev.sysfs "$EDU_NS_A" 0
 t "mdev: config, BAR0, DMA, MSI, reset, singleton group" /bed/vt mdev.dma "$EDU_SINGLE"
