@@ -21,7 +21,8 @@
 #   # bed: devices=ARGS    more QEMU arguments for this plan's boot only
 #                          (devices after the bed's fixed topology)
 #   # bed: intremap=off    the emulated IOMMU without interrupt remapping
-#   # bed: tick=periodic   the guest's tick periodic (tests/bed/boot.sh)
+#   # bed: tick=nohz       the guest's dynamic tick instead of the bed's
+#                          periodic one (tests/bed/boot.sh)
 #   # bed: bound=SECONDS  the host kills QEMU after that many seconds
 #                          (default 240, or BED_BOUND if larger)
 #   # bed: hotplug=native  QEMU offers native PCIe hotplug (pciehp) instead
@@ -79,7 +80,7 @@ for plan in "$@"; do
 	esac
 	tick=$(directive "$plan" tick)
 	case $tick in
-	"" | periodic) ;;
+	"" | periodic | nohz) ;;
 	*)
 		echo "FAIL  $name/unknown directive tick=$tick"
 		tf=$((tf + 1))
@@ -142,7 +143,7 @@ for plan in "$@"; do
 	# it boots once more, and the first log is kept.
 	for try in 1 2; do
 		BED_APPEND=$append BED_QEMU_ARGS=$qemu_args \
-			BED_INTREMAP=$intremap BED_TICK=$tick \
+			BED_INTREMAP=$intremap BED_TICK=${tick:-${BED_TICK:-}} \
 			"$top/tests/bed/boot.sh" "$kver" "$initrd" "$log" \
 			"$bound"
 		grep -aq '^BED: start' "$log" && break

@@ -6,7 +6,6 @@
 # ACPI hotplug): device_del presses the slot's attention button, the guest
 # removes the device after pciehp's 5 s; device_add is a presence change.
 # The plan passes with QEMU's default ACPI hotplug too (hotplug=acpi).
-# bed: tick=periodic
 # bed: hotplug=native
 BED_TIMEOUT=300
 export VT_TYPE1=before
