@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What differs between the kernel series vfio_iommu_mdev supports (Linux
- * 6.1, 6.12 and 7.3, which has 6.12's layout); every series test of the
+ * 6.1, 6.12, 7.2 and 7.3; 7.x have 6.12's layout); every series test of the
  * backend lives in this file.
  * kernel/Kbuild defines VIM_SERIES_6_1 when building for 6.1.
  *
@@ -10,7 +10,7 @@
  * does not ship.  The core calls the backend through that table, so this
  * file declares a table with the identical layout (same members, same
  * order, same types) for each series; vim_layout.c proves it at build time
- * where the tree's own header is at hand (kernel/Kbuild).
+ * where the tree's own header is at hand (kernel/Kbuild, VIM_VFIO_H_DIR).
  */
 #ifndef VIM_COMPAT_H
 #define VIM_COMPAT_H
@@ -167,5 +167,19 @@ static inline bool vim_group_msi_isolated(struct iommu_group *group)
 	return iommu_group_has_isolated_msi(group);
 #endif
 }
+
+/*
+ * What type1 answers for a range whose end passes 2^64 or whose u64 field
+ * does not fit the kernel's type (MAP_DMA, UNMAP_DMA, a dirty bitmap's
+ * range): EINVAL up to 6.12, EOVERFLOW in 7.2 and 7.3 (read in each
+ * series' drivers/vfio/vfio_iommu_type1.c; no header tells, so
+ * kernel/Kbuild defines VIM_SERIES_7 from the version).  The kernel's own
+ * VFIO selftests test it.
+ */
+#ifdef VIM_SERIES_7
+#define VIM_EWRAP	EOVERFLOW
+#else
+#define VIM_EWRAP	EINVAL
+#endif
 
 #endif

@@ -207,8 +207,10 @@ int vim_ioctl_dirty(struct vim_container *c, unsigned long arg)
 			return -EINVAL;
 		if (copy_from_user(&g, (void __user *)arg + minsz, sizeof(g)))
 			return -EFAULT;
-		if (!g.size || g.iova + g.size - 1 < g.iova)
+		if (!g.size)
 			return -EINVAL;
+		if (g.iova + g.size - 1 < g.iova)
+			return -VIM_EWRAP;
 	}
 	mutex_lock(&c->lock);
 	if (c->dead)

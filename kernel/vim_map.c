@@ -50,18 +50,27 @@ int vim_ioctl_map(struct vim_container *c, unsigned long arg)
 	ret = -ENODEV;
 	if (c->dead)
 		goto out;
+	/* as type1: fields that do not fit, then ends that wrap */
+	ret = -VIM_EWRAP;
+	if (map.size != (size_t)map.size ||
+	    map.vaddr != (unsigned long)map.vaddr)
+		goto out;
+	ret = -EINVAL;
+	if (!map.size)
+		goto out;
+	ret = -VIM_EWRAP;
+	if (map.iova + map.size - 1 < map.iova ||
+	    map.vaddr + map.size - 1 < map.vaddr)
+		goto out;
 	pgmask = vim_pgmask(c);
 	ret = -EINVAL;
-	if (!map.size || (map.size | map.iova | map.vaddr) & pgmask)
+	if ((map.size | map.iova | map.vaddr) & pgmask)
 		goto out;
 	/*
 	 * Not even the last page of the IOVA space: no IOMMU translates it,
 	 * and its end (iova + size) would wrap to 0 in a driver's checks.
 	 */
-	if (map.size != (size_t)map.size ||
-	    map.vaddr != (unsigned long)map.vaddr ||
-	    map.iova + map.size <= map.iova ||
-	    map.vaddr + map.size - 1 < map.vaddr)
+	if (map.iova + map.size == 0)
 		goto out;
 	if (set_vaddr) {
 		ret = vim_vaddr_update(c, map.iova, map.size, map.vaddr);
@@ -210,8 +219,10 @@ again:
 		if (iova || size)
 			goto out;
 		size = U64_MAX;
-	} else if (!size || size & pgmask || iova + size - 1 < iova ||
-		   size > SIZE_MAX) {
+	} else if (!size || size & pgmask) {
+		goto out;
+	} else if (iova + size - 1 < iova || size > SIZE_MAX) {
+		ret = -VIM_EWRAP;
 		goto out;
 	}
 	/* type1v2: a range that would split a mapping fails */

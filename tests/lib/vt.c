@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -606,6 +607,27 @@ int vt_klog_count(const char *needle, const char *needle2)
 			 (!needle2 || strstr(line, needle2));
 	free(buf);
 	return found;
+}
+
+int vt_ewrap(void)
+{
+	struct utsname u;
+
+	if (uname(&u) || atoi(u.release) < 7)
+		return EINVAL;
+	return EOVERFLOW;
+}
+
+int vt_dmar_write_fault(const char *bdf, uint64_t iova, char *needle)
+{
+	char full[64];
+
+	snprintf(needle, 64, "[%s] fault addr %#llx", bdf + 5,
+		 (unsigned long long)iova);
+	snprintf(full, sizeof(full), "[%s] fault addr %#llx", bdf,
+		 (unsigned long long)iova);
+	return vt_klog_contains("DMAR: [DMA Write", needle) ||
+	       vt_klog_contains("DMAR: [DMA Write", full);
 }
 
 long vt_locked_vm_kb(void)

@@ -37,11 +37,8 @@ static int p2p_faulted(const char *bdf, uint64_t iova)
 	char needle[64];
 	int i;
 
-	/* "DMAR: [DMA Write ...] Request device [bb:dd.f] fault addr 0x..." */
-	snprintf(needle, sizeof(needle), "[%s] fault addr %#llx", bdf + 5,
-		 (unsigned long long)iova);
 	for (i = 0; i < 20; i++) {
-		if (vt_klog_contains("DMAR: [DMA Write", needle))
+		if (vt_dmar_write_fault(bdf, iova, needle))
 			return 1;
 		usleep(50000);
 	}

@@ -78,10 +78,7 @@ static int t_dma_unmapped(int argc, char **argv)
 	for (i = 0; i < PG; i++)
 		VT_ASSERT(dst[i] == 0, "byte %d of the unmapped buffer changed",
 			  i);
-	/* "DMAR: [DMA Write ...] Request device [bb:dd.f] fault addr 0x..." */
-	snprintf(dev, sizeof(dev), "[%s] fault addr %#llx", argv[1] + 5,
-		 IOVA_DST);
-	VT_ASSERT(vt_klog_contains("DMAR: [DMA Write", dev),
+	VT_ASSERT(vt_dmar_write_fault(argv[1], IOVA_DST, dev),
 		  "no DMAR write fault '%s' in the kernel log", dev);
 	VT_NOTE("fault logged, destination untouched");
 	vt_dev_close(&d);
