@@ -1,5 +1,5 @@
 #!/bin/bash
-# debian-pkg.sh SUITE PACKAGE...: download PACKAGE(s) of Debian's SUITE
+# debian-pkg.sh SUITE PACKAGE...: download PACKAGE(s) (NAME or NAME=VERSION) of Debian's SUITE
 # (trixie, trixie-backports, sid) into build/debs/SUITE/ through a private
 # apt configuration under build/apt/SUITE/ (the host's own apt sources and
 # state stay untouched; nothing is installed).  Prints the .deb paths.
@@ -31,10 +31,15 @@ if [ -z "$(find "$a/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)
 fi
 cd "$out"
 for p in "$@"; do
-	f=$(ls "$p"_*.deb 2>/dev/null | head -n 1) || true
+	# NAME or NAME=VERSION (the .deb's name spells an epoch's colon %3a)
+	case $p in
+	*=*) g=${p%%=*}_$(echo "${p#*=}" | sed 's/:/%3a/') ;;
+	*) g=$p ;;
+	esac
+	f=$(ls "$g"_*.deb 2>/dev/null | head -n 1) || true
 	if [ -z "$f" ]; then
 		apt-get "${opts[@]}" download -qq "$p" >&2
-		f=$(ls "$p"_*.deb | head -n 1)
+		f=$(ls "$g"_*.deb | head -n 1)
 	fi
 	echo "$out/$f"
 done

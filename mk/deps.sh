@@ -6,7 +6,7 @@ pkgs="gcc make libc6-dev kmod cpio gzip xz-utils busybox-static
       linux-image-amd64 linux-headers-amd64 linux-source-6.1 linux-source-6.12
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       qemu-system-x86 sparse mdevctl pciutils
-      flex bison bc libelf-dev patch dkms openssl uuid-dev"
+      flex bison bc libelf-dev patch dkms openssl uuid-dev debootstrap"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |

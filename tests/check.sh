@@ -1,7 +1,8 @@
 #!/bin/bash
 # check.sh PLAN...: the fast layer and host unit tests, then the VM suites
-# on Debian's 6.1 and 6.12 kernels, on the debug kernel (DEBUG_PLANS) and
-# on the iommufd kernels (6.12 and 7.3); one closing total.
+# on Debian's kernels (Debian 12's 6.1 and 6.12, Debian 13's 6.12, 7.2 and
+# 7.3), on the debug kernel (DEBUG_PLANS) and on the iommufd kernels (6.12
+# and 7.3); one closing total.
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/build/logs"
 start=$(date +%s)
@@ -42,17 +43,62 @@ read -r up uf <<<"$(sum "$u")"
 read -r kp kf <<<"$(sum "$k")"
 [ -n "$kp" ] || { kp=0 kf=1; }
 tp=$((fp + up + kp + lp)) tf=$((ff + uf + kf + lf))
-# Every plan on the default kernel (KVER, 6.1), then on 6.12; a missing
-# kernel is a failure, never a skip.
-for series in default 6.12; do
-	if [ "$series" = default ]; then
-		v=$("$top/tests/run-vm.sh" "$@")
-	elif kv=$("$top/mk/kver.sh" "$series"); then
-		v=$(KVER=$kv BED_SUFFIX=-$series "$top/tests/run-vm.sh" "$@")
-	else
-		v="FAIL  vm-$series/no Debian $series kernel with headers: run 'make deps'
-0 passed, 1 failed"
-	fi
+# Every plan on Debian's kernels: Debian 12's 6.1 (KVER, the default) and
+# 6.12 (bookworm-backports, installed by make deps), and Debian 13's own
+# builds of 6.12, 7.2 and 7.3 (mk/debian-kernel.sh: unpacked into the
+# Debian 13 root, our modules built there with gcc-14).  A guest keeps
+# less than one of the two cores busy, so two series run at a time
+# (DEBIAN_JOBS); their results print in this order.  A missing kernel is a
+# failure, never a skip.
+debian_series=${DEBIAN_SERIES:-default 6.12 d13-6.12 d13-7.2 d13-7.3}
+deb_series() {
+	local series=$1 kv out krel root image
+	shift
+	case $series in
+	default) "$top/tests/run-vm.sh" "$@" ;;
+	d13-*)
+		if ! out=$("$top/mk/debian-kernel.sh" "${series#d13-}" \
+				2> "$top/build/logs/$series-kernel.err"); then
+			echo "FAIL  vm-$series/Debian 13's ${series#d13-} kernel (mk/debian-kernel.sh)"
+			tail -n 15 "$top/build/logs/$series-kernel.err" | sed 's/^/      /'
+			echo "0 passed, 1 failed"
+			return
+		fi
+		read -r krel root image <<<"$(echo "$out" | tail -n 1)"
+		if ! CHROOT=$root VIM_VFIO_H_DIR=/usr/src/vfio-h-$krel \
+		     "$top/mk/modules.sh" "/usr/src/linux-headers-$krel" \
+			"$top/build/mod-$krel" \
+			> "$top/build/logs/$series-modules.log" 2>&1; then
+			echo "FAIL  vm-$series/build kernel/ and tests/kmod/ for $krel with Debian 13's compiler"
+			tail -n 15 "$top/build/logs/$series-modules.log" | sed 's/^/      /'
+			echo "0 passed, 1 failed"
+			return
+		fi
+		KVER=$krel BED_KIMAGE=$image BED_MODROOT=$root \
+			BED_SUFFIX=-$series "$top/tests/run-vm.sh" "$@"
+		;;
+	*)
+		if kv=$("$top/mk/kver.sh" "$series"); then
+			KVER=$kv BED_SUFFIX=-$series "$top/tests/run-vm.sh" "$@"
+		else
+			echo "FAIL  vm-$series/no Debian $series kernel with headers: run 'make deps'"
+			echo "0 passed, 1 failed"
+		fi
+		;;
+	esac
+}
+jobs_max=${DEBIAN_JOBS:-2}
+for series in $debian_series; do
+	while [ "$(jobs -rp | grep -vx "$ahead" | wc -l)" -ge "$jobs_max" ]; do
+		wait -n
+	done
+	deb_series "$series" "$@" > "$top/build/logs/series-$series.out" 2>&1 &
+done
+while [ "$(jobs -rp | grep -vx "$ahead" | wc -l)" -gt 0 ]; do
+	wait -n
+done
+for series in $debian_series; do
+	v=$(cat "$top/build/logs/series-$series.out")
 	echo "$v" | sed '$d'
 	all=$all$'\n'$v
 	read -r vp vf <<<"$(sum "$v")"
@@ -123,9 +169,10 @@ done
 wait "$ahead"
 echo "(make check took $(($(date +%s) - start)) s)"
 # a case run on several kernels counts once here: the plan's kernel
-# suffix (-6.12, -debug, -iommufd, -iommufd73) taken off its name
+# suffix (-6.12, -d13-6.12, -d13-7.2, -d13-7.3, -debug, -iommufd,
+# -iommufd73) taken off its name
 distinct=$(echo "$all" | grep -E '^(PASS|FAIL)  ' |
-	sed -E 's/^(PASS|FAIL)  //; s/^([a-z0-9-]+)-(6\.12|debug|iommufd|iommufd73)\//\1\//' |
+	sed -E 's/^(PASS|FAIL)  //; s/^([a-z0-9-]+)-d13-(6\.12|7\.[23])\//\1\//; s/^([a-z0-9-]+)-(6\.12|debug|iommufd|iommufd73)\//\1\//' |
 	sort -u | wc -l)
 echo "($distinct distinct cases, each counted once per kernel it ran on below)"
 echo "$tp passed, $tf failed"

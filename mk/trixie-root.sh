@@ -1,0 +1,37 @@
+#!/bin/bash
+# trixie-root.sh: a Debian 13 (trixie) root, made once by debootstrap from
+# Debian's registry: the compiler that built Debian 13's kernels (gcc-14)
+# and what Kbuild runs for an out-of-tree module (pahole: 7.x writes the
+# modules' BTF).  Debian 13's kernels (mk/debian-kernel.sh) are unpacked
+# into it, and our modules build for them inside it (mk/modules.sh with
+# CHROOT=).  Nothing is installed on the host, whose apt sources stay
+# untouched.
+#
+# The root is kept outside the clone, in
+# ${VMP_CACHE:-~/.cache/vfio-mdev-pci}/roots/trixie-KEY (KEY: a hash of
+# this script), and build/trixie-root points to it.  Prints its path.
+set -eo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${VMP_CACHE:-$HOME/.cache/vfio-mdev-pci}
+key=$(sha256sum "$0" | cut -c1-16)
+root=$cache/roots/trixie-$key
+mkdir -p "$cache/roots" "$top/build"
+exec 9> "$cache/roots/.trixie.lock"
+flock 9
+if [ ! -f "$root/.done" ]; then
+	command -v debootstrap > /dev/null ||
+		{ echo "trixie-root: no debootstrap: run 'make deps'" >&2; exit 1; }
+	rm -rf "$root"
+	log=$top/build/logs/trixie-root.log
+	mkdir -p "$top/build/logs"
+	echo "trixie-root: debootstrap of Debian 13 into $root (a few minutes, once)" >&2
+	if ! debootstrap --variant=minbase \
+		--include=gcc-14,make,libelf1t64,xz-utils,kmod,dwarves \
+		trixie "$root" http://deb.debian.org/debian > "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		exit 1
+	fi
+	touch "$root/.done"
+fi
+ln -sfn "$root" "$top/build/trixie-root"
+echo "$root"
