@@ -6,6 +6,8 @@
 # into it, and our modules build for them inside it (mk/modules.sh with
 # CHROOT=).  Nothing is installed on the host, whose apt sources stay
 # untouched.
+# The root also holds Debian 13's clients, which the bed's guests run in
+# it (plan e2e-trixie): QEMU 10.0, mdevctl 1.4 and libvirt 11.3.
 #
 # The root is kept outside the clone, in
 # ${VMP_CACHE:-~/.cache/vfio-mdev-pci}/roots/trixie-KEY (KEY: a hash of
@@ -31,6 +33,15 @@ if [ ! -f "$root/.done" ]; then
 		tail -n 20 "$log" >&2
 		exit 1
 	fi
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	if ! chroot "$root" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends \
+		qemu-system-x86 mdevctl libvirt-daemon-system libvirt-clients \
+		libvirt-daemon-driver-qemu >> "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		exit 1
+	fi
+	chroot "$root" apt-get clean
 	touch "$root/.done"
 fi
 ln -sfn "$root" "$top/build/trixie-root"

@@ -79,6 +79,30 @@ host_mount() {
 	mount -t tmpfs tmpfs /host/run
 }
 
+# client_mount ROOT: the client root ROOT (a path of the host: Debian 13's
+# QEMU, mdevctl and libvirt, mk/trixie-root.sh), read-only under /host,
+# made ready for chroot as host_mount makes /host: the guest's /dev, /proc
+# and /sys, empty tmpfs /tmp, /run and /etc/mdevctl.d, and /dev/stdin and
+# its kin.  Needs host_mount.
+client_mount() {
+	_r=/host$1
+	[ -x "$_r/usr/bin/qemu-system-x86_64" ] || {
+		echo "no client root at $_r"
+		return 1
+	}
+	mount --bind /dev "$_r/dev" && mount --bind /proc "$_r/proc" &&
+	mount --bind /sys "$_r/sys" && mount -t tmpfs tmpfs "$_r/tmp" &&
+	mount -t tmpfs tmpfs "$_r/run" &&
+	mount -t tmpfs tmpfs "$_r/etc/mdevctl.d" &&
+	mkdir -p "$_r/etc/mdevctl.d/scripts.d/callouts" \
+		"$_r/etc/mdevctl.d/scripts.d/notifiers" || return 1
+	# what udev makes on a host (mdevctl 1.4 reads /dev/stdin)
+	for _f in stdin:0 stdout:1 stderr:2; do
+		[ -e "/dev/${_f%:*}" ] || ln -s "/proc/self/fd/${_f#*:}" "/dev/${_f%:*}"
+	done
+	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+}
+
 # As on a real host: vfio-pci, e1000 (a kernel driver for the group
 # cases), type1 loaded first, ours registered after it; the host's root
 # mounted at /host for its QEMU and mdevctl, with a writable, empty

@@ -1,41 +1,18 @@
 #!/bin/sh
 # e2e.sh CASE ARGS...: the host's own QEMU and mdevctl, run unmodified in the
 # guest through the read-only 9p share (chroot /host, see host_mount in
-# tests/bed/lib.sh).  Each case exits 0 only if the programs behaved, and
-# checks QEMU's own words, not just its exit status.
+# tests/bed/lib.sh), or those of the client root E2E_ROOT (Debian 13's
+# QEMU 10 and mdevctl 1.4, client_mount).  Each case exits 0 only if the
+# programs behaved, and checks QEMU's own words, not just its exit status.
 set -u
+R=${E2E_ROOT:-/host}
 Q=/usr/bin/qemu-system-x86_64
 TYPE=vfio-mdev-pci-passthrough
 UUID_A=33333333-4444-5555-6666-777777777771
 UUID_B=33333333-4444-5555-6666-777777777772
 
 fail() { echo "# FAIL: $*"; exit 1; }
-note() { echo "# $*"; }
-
-bind() { # BDF DRIVER ("" = none)
-	d=/sys/bus/pci/devices/$1
-	if [ -e "$d/driver" ]; then
-		[ "$(basename "$(readlink "$d/driver")")" = "$2" ] && return 0
-		echo "$1" > "$d/driver/unbind" || return 1
-	fi
-	echo "${2:-}" > "$d/driver_override" || return 1
-	[ -z "$2" ] && return 0
-	echo "$1" > /sys/bus/pci/drivers_probe
-	[ "$(basename "$(readlink "$d/driver")")" = "$2" ]
-}
-
-mdev_create() { # BDF UUID
-	bind "$1" vfio-mdev-pci || fail "bind $1 to vfio-mdev-pci"
-	echo "$2" > "/sys/class/mdev_bus/$1/mdev_supported_types/$TYPE/create" ||
-		fail "create mdev $2 on $1"
-}
-
-mdev_remove_all() {
-	for m in /sys/bus/mdev/devices/*; do
-		[ -e "$m/remove" ] && echo 1 > "$m/remove"
-	done
-	return 0
-}
+. "$(dirname "$0")/common.sh"
 
 # qemu_info OUT DEVICE-ARGS...: start QEMU paused with the devices, ask the
 # monitor for "info pci", quit.  Output (stdout and stderr) in OUT.
@@ -43,7 +20,7 @@ qemu_info() {
 	out=$1
 	shift
 	rm -f "$out"
-	printf 'info pci\nquit\n' | timeout 120 chroot /host $Q -accel tcg \
+	printf 'info pci\nquit\n' | timeout 120 chroot "$R" $Q -accel tcg \
 		-M q35 -m 64 -S -nographic -nodefaults -monitor stdio "$@" \
 		> "$out" 2>&1
 }
@@ -54,7 +31,7 @@ qemu_hold() {
 	out=$1
 	shift
 	rm -f "$out"
-	(printf 'info pci\n'; sleep 300) | chroot /host $Q -accel tcg \
+	(printf 'info pci\n'; sleep 300) | chroot "$R" $Q -accel tcg \
 		-M q35 -m 64 -S -nographic -nodefaults -monitor stdio "$@" \
 		> "$out" 2>&1 &
 	QPID=$!
@@ -174,7 +151,7 @@ case_migrate() {
 	mdev_remove_all
 	mdev_create "$1" "$UUID_A"
 	printf 'migrate "exec:cat > /dev/null"\ninfo migrate\ninfo pci\nquit\n' |
-		timeout 120 chroot /host $Q -accel tcg -M q35 -m 64 -S \
+		timeout 120 chroot "$R" $Q -accel tcg -M q35 -m 64 -S \
 		-nographic -nodefaults -monitor stdio \
 		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A" \
 		> /tmp/q.out 2>&1
@@ -188,6 +165,47 @@ case_migrate() {
 		fail "the migration completed"
 	shows_edu /tmp/q.out || fail "the VM lost its device"
 	mdev_remove_all
+}
+
+# mdevctl_defined BDF: a persistent mdev (mdevctl 1.4): define creates
+# nothing, list --defined shows it, start creates it, stop removes it;
+# with --auto, what mdevctl's udev rule runs when a parent appears
+# (start-parent-mdevs; the guest has no udev) creates it; undefine forgets it.
+case_mdevctl_defined() {
+	M="chroot $R /usr/bin/mdevctl"
+	dm=/sys/bus/mdev/devices/$UUID_A
+	mdev_remove_all
+	bind "$1" vfio-mdev-pci || fail "bind $1 to vfio-mdev-pci"
+	$M define -u "$UUID_A" -p "$1" -t "$TYPE" > /tmp/m.out 2>&1 ||
+		{ cat /tmp/m.out; fail "mdevctl define"; }
+	[ ! -e "$dm" ] || fail "define created the mdev"
+	$M list --defined > /tmp/m.out 2>&1 || fail "mdevctl list --defined"
+	sed 's/^/# mdevctl list --defined: /' /tmp/m.out
+	grep -q "$UUID_A $1 $TYPE manual" /tmp/m.out ||
+		fail "list --defined does not show it, manual"
+	$M start -u "$UUID_A" > /tmp/m.out 2>&1 ||
+		{ cat /tmp/m.out; fail "mdevctl start of the defined mdev"; }
+	[ -e "$dm" ] || fail "start did not create $dm"
+	$M list > /tmp/m.out 2>&1 || fail "mdevctl list"
+	sed 's/^/# mdevctl list: /' /tmp/m.out
+	grep -q "$UUID_A $1 $TYPE manual (defined)" /tmp/m.out ||
+		fail "list does not show it active and defined"
+	$M stop -u "$UUID_A" > /tmp/m.out 2>&1 ||
+		{ cat /tmp/m.out; fail "mdevctl stop"; }
+	[ ! -e "$dm" ] || fail "stop left $dm"
+	$M modify -u "$UUID_A" --auto > /tmp/m.out 2>&1 ||
+		{ cat /tmp/m.out; fail "mdevctl modify --auto"; }
+	$M start-parent-mdevs "$1" > /tmp/m.out 2>&1 ||
+		{ cat /tmp/m.out; fail "mdevctl start-parent-mdevs $1"; }
+	[ -e "$dm" ] || fail "the --auto mdev did not start with its parent"
+	note "--auto: started with its parent"
+	$M stop -u "$UUID_A" > /dev/null 2>&1 || fail "mdevctl stop (auto)"
+	$M undefine -u "$UUID_A" > /tmp/m.out 2>&1 ||
+		{ cat /tmp/m.out; fail "mdevctl undefine"; }
+	$M list --defined > /tmp/m.out 2>&1 || fail "mdevctl list --defined"
+	! grep -q "$UUID_A" /tmp/m.out || fail "undefine left it defined"
+	[ ! -e "$dm" ] || fail "$dm still there"
+	bind "$1" ""
 }
 
 case_host_on_mdev_parent() { # BDF bound to vfio-mdev-pci: host= fails
@@ -225,7 +243,7 @@ case_kdrv() {
 }
 
 case_mdevctl() { # BDF
-	M="chroot /host /usr/bin/mdevctl"
+	M="chroot $R /usr/bin/mdevctl"
 	mdev_remove_all
 	bind "$1" vfio-mdev-pci || fail "bind"
 	$M types > /tmp/m.out 2>&1 || { cat /tmp/m.out; fail "mdevctl types"; }
