@@ -63,6 +63,22 @@ trap 'kill "$qpid" 2>/dev/null' TERM INT HUP
 # follows LOG until QEMU (its timeout) exits, then ends by itself
 "$here/hmp.sh" "$log" "$mon/hmp" "$qpid" &
 wpid=$!
+# A guest still running 15 s before the bound: where are its vCPUs?  QEMU
+# answers on its monitor (into LOG's .qmp.log) unless QEMU itself hangs; a
+# guest that went silent (no console line, not even its own guard's) is
+# told apart from a stuck guest kernel that way.
+(
+	sleep $((bound > 30 ? bound - 15 : bound))
+	grep -aq '^BED: end' "$log" && exit 0
+	kill -0 "$qpid" 2> /dev/null || exit 0
+	exec 3<> "$mon/hmp.in" || exit 0
+	for c in "info status" "info cpus" "info registers -a"; do
+		printf '{"execute":"human-monitor-command","arguments":{"command-line":"%s"}}\n' "$c" >&3
+		echo "$(date +%s.%N) sent at the bound: $c" >> "$mon/hmp.cmds"
+	done
+	sleep 5
+) < /dev/null > /dev/null 2>&1 &
+ppid=$!
 wait "$qpid"
 rc=$?
 # a signal interrupted the wait: wait for QEMU itself
@@ -71,6 +87,8 @@ while kill -0 "$qpid" 2>/dev/null; do
 	rc=$?
 done
 wait "$wpid"
+kill "$ppid" 2> /dev/null
+wait "$ppid" 2> /dev/null
 if [ -s "$mon/hmp.cmds" ]; then
 	cat "$mon/hmp.cmds" "$mon/hmp.out" > "${log%.log}.qmp.log"
 fi

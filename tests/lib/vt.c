@@ -621,13 +621,20 @@ int vt_ewrap(void)
 int vt_dmar_write_fault(const char *bdf, uint64_t iova, char *needle)
 {
 	char full[64];
+	int i;
 
 	snprintf(needle, 64, "[%s] fault addr %#llx", bdf + 5,
 		 (unsigned long long)iova);
 	snprintf(full, sizeof(full), "[%s] fault addr %#llx", bdf,
 		 (unsigned long long)iova);
-	return vt_klog_contains("DMAR: [DMA Write", needle) ||
-	       vt_klog_contains("DMAR: [DMA Write", full);
+	/* the fault interrupt's handler logs it a moment after the DMA */
+	for (i = 0; i < 40; i++) {
+		if (vt_klog_contains("DMAR: [DMA Write", needle) ||
+		    vt_klog_contains("DMAR: [DMA Write", full))
+			return 1;
+		usleep(50000);
+	}
+	return 0;
 }
 
 long vt_locked_vm_kb(void)

@@ -186,10 +186,11 @@ int vt_klog_contains(const char *needle, const char *needle2);
 /* Number of such lines in the kernel log read so far. */
 int vt_klog_count(const char *needle, const char *needle2);
 /*
- * Non-zero if the kernel log holds the Intel IOMMU's write fault of PCI
- * device @bdf (dddd:bb:dd.f) at @iova: "DMAR: [DMA Write ...] Request
- * device [bb:dd.f] fault addr 0x..." (Linux 6.x) or "[dddd:bb:dd.f]"
- * (7.x).  @needle (at least 64 bytes) gets the first form, for a message.
+ * Non-zero if the kernel log holds, or within 2 s gets, the Intel IOMMU's
+ * write fault of PCI device @bdf (dddd:bb:dd.f) at @iova: "DMAR: [DMA
+ * Write ...] Request device [bb:dd.f] fault addr 0x..." (Linux 6.x) or
+ * "[dddd:bb:dd.f]" (7.x).  @needle (at least 64 bytes) gets the first
+ * form, for a message.
  */
 int vt_dmar_write_fault(const char *bdf, uint64_t iova, char *needle);
 /*
