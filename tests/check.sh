@@ -47,9 +47,9 @@ tp=$((fp + up + kp + lp)) tf=$((ff + uf + kf + lf))
 # 6.12 (bookworm-backports, installed by make deps), and Debian 13's own
 # builds of 6.12, 7.2 and 7.3 (mk/debian-kernel.sh: unpacked into the
 # Debian 13 root, our modules built there with gcc-14).  A guest keeps
-# less than one of the two cores busy, so two series run at a time
-# (DEBIAN_JOBS); their results print in this order.  A missing kernel is a
-# failure, never a skip.
+# at most one of the two cores busy (single-threaded TCG), so the series
+# run two at a time with the bed's own below (BED_JOBS); DEBIAN_SERIES and
+# OWN_SERIES choose.  A missing kernel is a failure, never a skip.
 debian_series=${DEBIAN_SERIES:-default 6.12 d13-6.12 d13-7.2 d13-7.3}
 deb_series() {
 	local series=$1 kv out krel root image
@@ -87,24 +87,6 @@ deb_series() {
 		;;
 	esac
 }
-jobs_max=${DEBIAN_JOBS:-2}
-for series in $debian_series; do
-	while [ "$(jobs -rp | grep -vx "$ahead" | wc -l)" -ge "$jobs_max" ]; do
-		wait -n
-	done
-	deb_series "$series" "$@" > "$top/build/logs/series-$series.out" 2>&1 &
-done
-while [ "$(jobs -rp | grep -vx "$ahead" | wc -l)" -gt 0 ]; do
-	wait -n
-done
-for series in $debian_series; do
-	v=$(cat "$top/build/logs/series-$series.out")
-	echo "$v" | sed '$d'
-	all=$all$'\n'$v
-	read -r vp vf <<<"$(sum "$v")"
-	[ -n "$vp" ] || { vp=0 vf=1; }
-	tp=$((tp + vp)) tf=$((tf + vf))
-done
 # Then the bed's own kernels, each built once by mk/bed-kernel.sh PROFILE
 # and cached, our modules built against its tree:
 # - debug (Linux 6.1 with lockdep, KASAN, full preemption): DEBUG_PLANS
@@ -151,15 +133,41 @@ plans_with() {
 }
 debug_plans=${DEBUG_PLANS:-$(plans_with 'also=debug|kernel=debug|expect=')}
 [ -n "$debug_plans" ] || debug_plans=$top/tests/plans/stock.sh
-for series in debug iommufd iommufd73; do
-	if [ "$series" = debug ]; then
-		v=$(bed_series debug "$debug_plans" \
+# One pool for every series, two at a time (BED_JOBS), the longest first;
+# each one's output is printed, in the order of all_series, once all ended.
+own_series() {
+	if [ "$1" = debug ]; then
+		bed_series debug "$debug_plans" \
 			BED_BOUND="${DEBUG_BOUND:-1800}" \
-			BED_APPEND="${BED_APPEND:-} BED_TIMEOUT=${DEBUG_CASE_TIMEOUT:-900} RACE_SECONDS=${DEBUG_RACE_SECONDS:-60}")
+			BED_APPEND="${BED_APPEND:-} BED_TIMEOUT=${DEBUG_CASE_TIMEOUT:-900} RACE_SECONDS=${DEBUG_RACE_SECONDS:-60}"
 	else
-		v=$(bed_series "$series" "$(plans_with 'kernel=iommufd')" \
-			BED_BOUND=900)
+		bed_series "$1" "$(plans_with 'kernel=iommufd')" BED_BOUND=900
 	fi
+}
+all_series="$debian_series ${OWN_SERIES-debug iommufd iommufd73}"
+jobs_max=${BED_JOBS:-2}
+declare -A started=()
+for series in d13-6.12 debug $all_series; do
+	case " $all_series " in *" $series "*) ;; *) continue ;; esac
+	[ -n "${started[$series]:-}" ] && continue
+	started[$series]=1
+	while [ "$(jobs -rp | grep -vx "$ahead" | wc -l)" -ge "$jobs_max" ]; do
+		wait -n
+	done
+	case $series in
+	debug | iommufd | iommufd73)
+		own_series "$series" > "$top/build/logs/series-$series.out" 2>&1 &
+		;;
+	*)
+		deb_series "$series" "$@" > "$top/build/logs/series-$series.out" 2>&1 &
+		;;
+	esac
+done
+while [ "$(jobs -rp | grep -vx "$ahead" | wc -l)" -gt 0 ]; do
+	wait -n
+done
+for series in $all_series; do
+	v=$(cat "$top/build/logs/series-$series.out")
 	echo "$v" | sed '$d'
 	all=$all$'\n'$v
 	read -r vp vf <<<"$(sum "$v")"
