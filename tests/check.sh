@@ -15,7 +15,7 @@ echo "(fast layer: $(echo "$f" | tail -n 1))"
 # other at the lowest priority, while the Debian series run (whose guests
 # leave CPU idle); each series below waits for its kernel (mk/bed-kernel.sh
 # holds a lock per profile) and finds it built.  Cached kernels take no time.
-(for p in debug iommufd iommufd73; do
+(for p in ${OWN_SERIES-debug iommufd iommufd73}; do
 	nice -n 19 "$top/mk/bed-kernel.sh" "$p" \
 		> /dev/null 2> "$top/build/logs/$p-kernel.ahead" || true
 done) > /dev/null 2>&1 &
