@@ -83,9 +83,10 @@ patched_done() {
 }
 # Built kernels are also kept outside the clone, keyed by the stamps, so
 # that a fresh clone on the same machine (CI's) finds them: restored by
-# copy when build/ has none, saved after a build.  VMP_KERNEL_CACHE
-# chooses the place (empty: no cache).
-cache=${VMP_KERNEL_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-mdev-pci/kernels}
+# copy when build/ has none, saved after a build, in VMP_CACHE/kernels
+# (as mk/trixie-root.sh's roots); VMP_KERNEL_CACHE chooses another
+# place (empty: no cache).
+cache=${VMP_KERNEL_CACHE-${VMP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-mdev-pci}/kernels}
 ckey=$profile-$p_stamp
 if [ -n "$cache" ] && ! { kernel_done && patched_done; } &&
    [ -f "$cache/$ckey/complete" ]; then

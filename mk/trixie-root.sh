@@ -10,11 +10,11 @@
 # it (plan e2e-trixie): QEMU 10.0, mdevctl 1.4 and libvirt 11.3.
 #
 # The root is kept outside the clone, in
-# ${VMP_CACHE:-~/.cache/vfio-mdev-pci}/roots/trixie-KEY (KEY: a hash of
+# ${VMP_CACHE:-${XDG_CACHE_HOME:-~/.cache}/vfio-mdev-pci}/roots/trixie-KEY (KEY: a hash of
 # this script), and build/trixie-root points to it.  Prints its path.
 set -eo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${VMP_CACHE:-$HOME/.cache/vfio-mdev-pci}
+cache=${VMP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-mdev-pci}
 key=$(sha256sum "$0" | cut -c1-16)
 root=$cache/roots/trixie-$key
 mkdir -p "$cache/roots" "$top/build"
