@@ -11,11 +11,12 @@
 #
 # The root is kept outside the clone, in
 # ${VMP_CACHE:-${XDG_CACHE_HOME:-~/.cache}/vfio-mdev-pci}/roots/trixie-KEY (KEY: a hash of
-# this script), and build/trixie-root points to it.  Prints its path.
+# this script's lines that are not comments), and build/trixie-root points
+# to it.  Prints its path.
 set -eo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VMP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-mdev-pci}
-key=$(sha256sum "$0" | cut -c1-16)
+key=$(grep -v '^[[:space:]]*#' "$0" | sha256sum | cut -c1-16)
 root=$cache/roots/trixie-$key
 mkdir -p "$cache/roots" "$top/build"
 exec 9> "$cache/roots/.trixie.lock"
