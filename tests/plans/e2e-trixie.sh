@@ -24,5 +24,5 @@ t "libvirt: a second domain asking for a sibling mdev fails with the kernel's re
 	sh /bed/e2e/libvirt.sh two_domains "$EDU_NS_A" "$EDU_NS_B"
 t "libvirt: virsh nodedev-define and nodedev-start of an mdev on our parent" \
 	sh /bed/e2e/libvirt.sh define_start "$EDU_SINGLE"
-t "libvirt: virsh attach-device of an mdev to a running domain; virsh destroy gives it back" \
+t "libvirt: virsh attach-device and detach-device of an mdev on a running domain; the detached mdev starts in another domain" \
 	sh /bed/e2e/libvirt.sh hotplug "$EDU_SINGLE"
