@@ -57,23 +57,14 @@ deb_series() {
 	case $series in
 	default) "$top/tests/run-vm.sh" "$@" ;;
 	d13-*)
-		if ! out=$("$top/mk/debian-kernel.sh" "${series#d13-}" \
-				2> "$top/build/logs/$series-kernel.err"); then
-			echo "FAIL  vm-$series/Debian 13's ${series#d13-} kernel (mk/debian-kernel.sh)"
-			tail -n 15 "$top/build/logs/$series-kernel.err" | sed 's/^/      /'
+		if ! out=$("$top/mk/d13-series.sh" "${series#d13-}" \
+				2> "$top/build/logs/$series-prepare.err"); then
+			echo "FAIL  vm-$series/Debian 13's ${series#d13-} kernel and our modules for it (mk/d13-series.sh)"
+			sed 's/^/      /' "$top/build/logs/$series-prepare.err"
 			echo "0 passed, 1 failed"
 			return
 		fi
 		read -r krel root image <<<"$(echo "$out" | tail -n 1)"
-		if ! CHROOT=$root VIM_VFIO_H_DIR=/usr/src/vfio-h-$krel \
-		     "$top/mk/modules.sh" "/usr/src/linux-headers-$krel" \
-			"$top/build/mod-$krel" \
-			> "$top/build/logs/$series-modules.log" 2>&1; then
-			echo "FAIL  vm-$series/build kernel/ and tests/kmod/ for $krel with Debian 13's compiler"
-			tail -n 15 "$top/build/logs/$series-modules.log" | sed 's/^/      /'
-			echo "0 passed, 1 failed"
-			return
-		fi
 		KVER=$krel BED_KIMAGE=$image BED_MODROOT=$root \
 			BED_SUFFIX=-$series "$top/tests/run-vm.sh" "$@"
 		;;
