@@ -69,33 +69,37 @@ expect_fail() {
 	t "$_name" sh -c '! "$@"' sh "$@"
 }
 
-# Mount the host's root file system read-only at /host (9p), with /dev,
-# /proc, /sys and a writable /tmp bound into it, for chroot /host.
+# chroot_ready DIR: a root DIR (read-only) made ready for chroot DIR: the
+# guest's /dev, /proc and /sys bound into it; empty tmpfs /tmp and /run;
+# an empty, writable /etc/mdevctl.d with the directories mdevctl expects.
+chroot_ready() {
+	mount --bind /dev "$1/dev" && mount --bind /proc "$1/proc" &&
+	mount --bind /sys "$1/sys" && mount -t tmpfs tmpfs "$1/tmp" &&
+	mount -t tmpfs tmpfs "$1/run" &&
+	mount -t tmpfs tmpfs "$1/etc/mdevctl.d" &&
+	mkdir -p "$1/etc/mdevctl.d/scripts.d/callouts" \
+		"$1/etc/mdevctl.d/scripts.d/notifiers"
+}
+
+# Mount the host's root file system read-only at /host (9p), ready for
+# chroot /host (chroot_ready).
 host_mount() {
 	for m in virtio_pci 9pnet_virtio 9p; do modprobe "$m" || return 1; done
 	mount -t 9p -o trans=virtio,version=9p2000.L,ro host /host || return 1
-	mount --bind /dev /host/dev && mount --bind /proc /host/proc &&
-	mount --bind /sys /host/sys && mount -t tmpfs tmpfs /host/tmp &&
-	mount -t tmpfs tmpfs /host/run
+	chroot_ready /host
 }
 
 # client_mount ROOT: the client root ROOT (a path of the host: Debian 13's
 # QEMU, mdevctl and libvirt, mk/trixie-root.sh), read-only under /host,
-# made ready for chroot as host_mount makes /host: the guest's /dev, /proc
-# and /sys, empty tmpfs /tmp, /run and /etc/mdevctl.d, and /dev/stdin and
-# its kin.  Needs host_mount.
+# ready for chroot as /host is (chroot_ready), and /dev/stdin and its kin.
+# Needs host_mount.
 client_mount() {
 	_r=/host$1
 	[ -x "$_r/usr/bin/qemu-system-x86_64" ] || {
 		echo "no client root at $_r"
 		return 1
 	}
-	mount --bind /dev "$_r/dev" && mount --bind /proc "$_r/proc" &&
-	mount --bind /sys "$_r/sys" && mount -t tmpfs tmpfs "$_r/tmp" &&
-	mount -t tmpfs tmpfs "$_r/run" &&
-	mount -t tmpfs tmpfs "$_r/etc/mdevctl.d" &&
-	mkdir -p "$_r/etc/mdevctl.d/scripts.d/callouts" \
-		"$_r/etc/mdevctl.d/scripts.d/notifiers" || return 1
+	chroot_ready "$_r" || return 1
 	# what udev makes on a host (mdevctl 1.4 reads /dev/stdin)
 	for _f in stdin:0 stdout:1 stderr:2; do
 		[ -e "/dev/${_f%:*}" ] || ln -s "/proc/self/fd/${_f#*:}" "/dev/${_f%:*}"
@@ -105,15 +109,13 @@ client_mount() {
 
 # As on a real host: vfio-pci, e1000 (a kernel driver for the group
 # cases), type1 loaded first, ours registered after it; the host's root
-# mounted at /host for its QEMU and mdevctl, with a writable, empty
-# /etc/mdevctl.d there.  Each step a setup (its failure is a test).
+# mounted at /host for its QEMU and mdevctl (host_mount).  Each step a
+# setup (its failure is a test).
 bed_host_stack() {
 	for _m in vfio-pci e1000 vfio_iommu_type1 vfio_iommu_mdev vfio_mdev_pci; do
 		setup modprobe "$_m"
 	done
 	setup host_mount
-	setup mount -t tmpfs tmpfs /host/etc/mdevctl.d
-	setup mkdir -p /host/etc/mdevctl.d/scripts.d/callouts /host/etc/mdevctl.d/scripts.d/notifiers
 }
 
 # bed_hmp COMMAND...: have the host run an HMP command (device_del,
