@@ -620,17 +620,17 @@ int vt_ewrap(void)
 
 int vt_dmar_write_fault(const char *bdf, uint64_t iova, char *needle)
 {
-	char full[64];
 	int i;
 
-	snprintf(needle, 64, "[%s] fault addr %#llx", bdf + 5,
-		 (unsigned long long)iova);
-	snprintf(full, sizeof(full), "[%s] fault addr %#llx", bdf,
+	/*
+	 * "bb:dd.f] fault addr": the tail of both forms the kernel writes,
+	 * "[bb:dd.f]" (6.x) and "[dddd:bb:dd.f]" (7.x)
+	 */
+	snprintf(needle, 64, "%s] fault addr %#llx", bdf + 5,
 		 (unsigned long long)iova);
 	/* the fault interrupt's handler logs it a moment after the DMA */
 	for (i = 0; i < 40; i++) {
-		if (vt_klog_contains("DMAR: [DMA Write", needle) ||
-		    vt_klog_contains("DMAR: [DMA Write", full))
+		if (vt_klog_contains("DMAR: [DMA Write", needle))
 			return 1;
 		usleep(50000);
 	}

@@ -189,8 +189,8 @@ int vt_klog_count(const char *needle, const char *needle2);
  * Non-zero if the kernel log holds, or within 2 s gets, the Intel IOMMU's
  * write fault of PCI device @bdf (dddd:bb:dd.f) at @iova: "DMAR: [DMA
  * Write ...] Request device [bb:dd.f] fault addr 0x..." (Linux 6.x) or
- * "[dddd:bb:dd.f]" (7.x).  @needle (at least 64 bytes) gets the first
- * form, for a message.
+ * "[dddd:bb:dd.f]" (7.x).  @needle (at least 64 bytes) gets what is
+ * looked for, the tail both forms share, for a message.
  */
 int vt_dmar_write_fault(const char *bdf, uint64_t iova, char *needle);
 /*
