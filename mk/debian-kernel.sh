@@ -13,15 +13,10 @@ series=${1:?usage: debian-kernel.sh SERIES (6.12, 7.2, 7.3)}
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=$("$top/mk/trixie-root.sh" | tail -n 1)
 suite=trixie-backports	# its lists hold trixie's and trixie-backports'
-"$top/mk/debian-pkg.sh" "$suite" > /dev/null	# the lists, fresh
-a=$top/build/apt/$suite
-opts=(-o Dir::Etc::sourcelist="$a/sources.list"
-      -o Dir::Etc::sourceparts=/nonexistent -o Dir::State::lists="$a/lists"
-      -o Dir::Cache="$a/cache" -o Dir::State::status=/dev/null
-      -o Debug::NoLocking=1)
+pkgs() { "$top/mk/debian-pkg.sh" --cache "$suite" "$@"; }
 # the newest release of the series: linux-image-SERIES.N+deb13-amd64
 # (the backports ship only the signed image package)
-img=$(apt-cache "${opts[@]}" pkgnames "linux-image-$series." |
+img=$(pkgs pkgnames "linux-image-$series." |
 	grep -E "^linux-image-$series\.[0-9]+\+deb13-amd64(-unsigned)?$" |
 	sort -V | tail -n 1)
 [ -n "$img" ] || { echo "debian-kernel: no Debian 13 $series image" >&2; exit 1; }
@@ -32,7 +27,7 @@ mark=$root/usr/src/.vmp-$krel
 exec 9> "$root/usr/src/.vmp-kernel.lock"
 flock 9
 if [ ! -f "$mark" ]; then
-	ver=$(apt-cache "${opts[@]}" show "$img" |
+	ver=$(pkgs show "$img" |
 		sed -n 's/^Version: //p' | sort -V | tail -n 1)
 	# from 7.x the image package only depends on linux-binary-KREL (the
 	# image), linux-modules-KREL and linux-base-KREL (modules.builtin...)

@@ -3,7 +3,14 @@
 # (trixie, trixie-backports, sid) into build/debs/SUITE/ through a private
 # apt configuration under build/apt/SUITE/ (the host's own apt sources and
 # state stay untouched; nothing is installed).  Prints the .deb paths.
+# debian-pkg.sh --cache SUITE ARGS...: apt-cache ARGS... (pkgnames, show)
+# over the same private lists.
 set -eo pipefail
+query=
+if [ "$1" = --cache ]; then
+	query=1
+	shift
+fi
 suite=$1
 shift
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +35,9 @@ opts=(-o Dir::Etc::sourcelist="$a/sources.list" -o Dir::Etc::sourceparts=-
 # the lists are refreshed once a day
 if [ -z "$(find "$a/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
 	apt-get "${opts[@]}" update -qq >&2
+fi
+if [ -n "$query" ]; then
+	exec apt-cache "${opts[@]}" "$@"
 fi
 cd "$out"
 for p in "$@"; do
