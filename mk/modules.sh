@@ -11,31 +11,33 @@ set -eo pipefail
 kdir=$1
 out=$(mkdir -p "$2" && cd "$2" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
+# sources_to DIR: the sources of $d where make builds them; only what
+# changed is copied, so make rebuilds only that
+sources_to() {
+	mkdir -p "$1"
+	for f in "$top/$d"/Kbuild "$top/$d"/*.[ch]; do
+		cmp -s "$f" "$1/${f##*/}" || cp "$f" "$1/"
+	done
+}
 for d in kernel tests/kmod; do
 	[ -f "$top/$d/Kbuild" ] || continue
 	o=$out/${d#tests/}
 	mkdir -p "$o"
-	# copy only what changed, so make rebuilds only that
-	for f in "$top/$d"/Kbuild "$top/$d"/*.[ch]; do
-		cmp -s "$f" "$o/${f##*/}" || cp "$f" "$o/"
-	done
 	extra=${VIM_VFIO_H_DIR:+VIM_VFIO_H_DIR=$VIM_VFIO_H_DIR}
 	if [ -z "${CHROOT:-}" ]; then
+		sources_to "$o"
 		[ "$d" = tests/kmod ] &&
 			extra="$extra KBUILD_EXTRA_SYMBOLS=$out/kernel/Module.symvers"
 		make -s -C "$kdir" M="$o" $extra modules 2>&1 |
 			{ grep -v "Skipping BTF" || true; }
 		continue
 	fi
-	# in the root: the same sources in a directory of the root's own,
-	# built there (objtool reads /proc: a private mount namespace gives
+	# in the root: the sources in a directory of the root's own, built
+	# there (objtool reads /proc: a private mount namespace gives
 	# the root one), the results copied back
 	rel=/var/tmp/vmp-build/${out##*/}/${d#tests/}
 	c=$CHROOT$rel
-	mkdir -p "$c"
-	for f in "$o"/Kbuild "$o"/*.[ch]; do
-		cmp -s "$f" "$c/${f##*/}" || cp "$f" "$c/"
-	done
+	sources_to "$c"
 	[ "$d" = tests/kmod ] &&
 		extra="$extra KBUILD_EXTRA_SYMBOLS=${rel%/*}/kernel/Module.symvers"
 	unshare -m --propagation private sh -c \
