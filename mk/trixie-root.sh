@@ -10,9 +10,10 @@
 # it (plan e2e-trixie): QEMU 10.0, mdevctl 1.4 and libvirt 11.3.
 #
 # The root is kept outside the clone, in
-# ${VMP_CACHE:-${XDG_CACHE_HOME:-~/.cache}/vfio-mdev-pci}/roots/trixie-KEY (KEY: a hash of
-# this script's lines that are not comments), and build/trixie-root points
-# to it.  Prints its path.
+#   ${VMP_CACHE:-${XDG_CACHE_HOME:-~/.cache}/vfio-mdev-pci}/roots/trixie-KEY
+# (KEY: a hash of this script's lines that are not comments; a new root
+# replaces the roots of other keys), and build/trixie-root points to it.
+# Prints its path.
 set -eo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VMP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-mdev-pci}
@@ -44,6 +45,10 @@ if [ ! -f "$root/.done" ]; then
 	fi
 	chroot "$root" apt-get clean
 	touch "$root/.done"
+	# roots of earlier versions of this script are of no further use
+	for old in "$cache"/roots/trixie-*; do
+		[ "$old" = "$root" ] || rm -rf "$old"
+	done
 fi
 ln -sfn "$root" "$top/build/trixie-root"
 echo "$root"
