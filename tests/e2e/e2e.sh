@@ -14,15 +14,30 @@ UUID_B=33333333-4444-5555-6666-777777777772
 fail() { echo "# FAIL: $*"; exit 1; }
 . "$(dirname "$0")/common.sh"
 
+# vm_args DEVICE-ARGS...: the arguments a VM gets, one word each (they hold
+# no spaces).  With E2E_IOMMUFD=1 the VM is an iommufd user as QEMU 10
+# makes one: one "-object iommufd" and every vfio-pci device bound to it
+# (through the device's VFIO cdev) instead of a VFIO container.
+vm_args() {
+	[ "${E2E_IOMMUFD:-0}" = 1 ] && echo "-object iommufd,id=fd0"
+	for _a in "$@"; do
+		case $_a in
+		vfio-pci,*) [ "${E2E_IOMMUFD:-0}" = 1 ] && _a=$_a,iommufd=fd0 ;;
+		esac
+		echo "$_a"
+	done
+}
+
 # qemu_info OUT DEVICE-ARGS...: start QEMU paused with the devices, ask the
 # monitor for "info pci", quit.  Output (stdout and stderr) in OUT.
 qemu_info() {
 	out=$1
 	shift
 	rm -f "$out"
+	# shellcheck disable=SC2046 # one word per line, no spaces
 	printf 'info pci\nquit\n' | timeout 120 chroot "$R" $Q -accel tcg \
-		-M q35 -m 64 -S -nographic -nodefaults -monitor stdio "$@" \
-		> "$out" 2>&1
+		-M q35 -m 64 -S -nographic -nodefaults -monitor stdio \
+		$(vm_args "$@") > "$out" 2>&1
 }
 
 # qemu_hold OUT DEVICE-ARGS...: start QEMU in the background and keep it
@@ -31,10 +46,32 @@ qemu_hold() {
 	out=$1
 	shift
 	rm -f "$out"
+	# shellcheck disable=SC2046 # one word per line, no spaces
 	(printf 'info pci\n'; sleep 300) | chroot "$R" $Q -accel tcg \
-		-M q35 -m 64 -S -nographic -nodefaults -monitor stdio "$@" \
-		> "$out" 2>&1 &
+		-M q35 -m 64 -S -nographic -nodefaults -monitor stdio \
+		$(vm_args "$@") > "$out" 2>&1 &
 	QPID=$!
+}
+
+# refused_why UUID OUT: VM 2's refusal in QEMU's words (OUT) and the
+# kernel's log line for the mdev UUID, as the path VM 2 took gives them:
+# through a container, ours refuses the group (its container falls back to
+# type1) and the mdev refuses to open there (EPERM); through iommufd, the
+# IOMMU core refuses to bind the parent (EPERM; the log line names the
+# errno as the kernel's CONFIG_SYMBOLIC_ERRNAME allows).  Empty when both
+# are there, else what is missing.
+refused_why() {
+	if [ "${E2E_IOMMUFD:-0}" = 1 ]; then
+		grep -q "error bind device .*Operation not permitted" "$2" ||
+			{ echo "VM 2's error does not say bind ... Operation not permitted"; return; }
+		dmesg | grep -q "$1: vfio-mdev-pci: iommufd bind refused (" ||
+			echo "no kernel log line for the mdev $1 refused by iommufd"
+	else
+		grep -q "Operation not permitted" "$2" ||
+			{ echo "VM 2's error does not say Operation not permitted"; return; }
+		dmesg | grep -q "$1: vfio_iommu_mdev: mdev refused" ||
+			echo "no kernel log line for the refused mdev $1"
+	fi
 }
 
 # wait_for FILE PATTERN SECONDS
@@ -107,13 +144,13 @@ case_two_vms() {
 	sed 's/^/# VM 2: /' /tmp/q2.out | head -n 5
 	err=
 	[ "$rc" != 0 ] || err="VM 2 started while VM 1 holds the physical group"
-	if [ "$3" = mdev ]; then
-		# ours refuses the container (EBUSY), type1 takes it, and
-		# the mdev refuses to open in it (EPERM)
-		grep -q "Operation not permitted" /tmp/q2.out ||
-			err="VM 2's error does not say Operation not permitted"
-		dmesg | grep -q "$UUID_B: vfio_iommu_mdev: mdev refused" ||
-			err="no kernel log line for the refused mdev $UUID_B"
+	if [ -n "$err" ]; then
+		:
+	elif [ "$3" = mdev ]; then
+		err=$(refused_why "$UUID_B" /tmp/q2.out)
+	elif [ "${E2E_IOMMUFD:-0}" = 1 ]; then
+		grep -q "error bind device .*Operation not permitted" /tmp/q2.out ||
+			err="VM 2's error does not say bind ... Operation not permitted"
 	else
 		grep -qE "not viable|Operation not permitted" /tmp/q2.out ||
 			err="VM 2's error does not say the group is not viable"
@@ -126,6 +163,83 @@ case_two_vms() {
 	note "VM 1 quit; VM 2 admitted"
 	mdev_remove_all
 	bind "$2" ""
+}
+
+# cross A B FIRST: one VM through iommufd and one through a VFIO container,
+# FIRST (iommufd or container) starting first with the mdev of A; the
+# other, asking for the sibling mdev of B, is refused in its own path's
+# words, the first runs on; after the first quits, the other starts.
+case_cross() {
+	mdev_remove_all
+	mdev_create "$1" "$UUID_A"
+	mdev_create "$2" "$UUID_B"
+	first=0 second=1
+	[ "$3" = iommufd ] && first=1 second=0
+	E2E_IOMMUFD=$first
+	qemu_hold /tmp/q1.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A"
+	wait_for /tmp/q1.out "1234:11e8" 90 ||
+		{ stop_qemu; cat /tmp/q1.out; fail "VM 1 ($3) did not start"; }
+	note "VM 1 runs with the mdev of $1 through $3"
+	E2E_IOMMUFD=$second
+	qemu_info /tmp/q2.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
+	rc=$?
+	sed 's/^/# VM 2: /' /tmp/q2.out | head -n 5
+	err=
+	[ "$rc" != 0 ] || err="VM 2 started while VM 1 holds the physical group"
+	[ -n "$err" ] || err=$(refused_why "$UUID_B" /tmp/q2.out)
+	alive || err="VM 1 died when VM 2 was refused"
+	[ -z "$err" ] || { stop_qemu; sed 's/^/# VM 1: /' /tmp/q1.out; fail "$err"; }
+	note "VM 2 refused; VM 1 still running"
+	stop_qemu || fail "VM 1 did not quit"
+	admitted "VM 2 not admitted after VM 1 quit" \
+		"vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
+	note "VM 1 quit; VM 2 admitted"
+	mdev_remove_all
+}
+
+# two_mdevs A B: one VM with the mdevs of A and B, both of one physical
+# group (through iommufd both attach to the IOAS, which gives them one
+# domain for the group)
+case_two_mdevs() {
+	mdev_remove_all
+	mdev_create "$1" "$UUID_A"
+	mdev_create "$2" "$UUID_B"
+	qemu_info /tmp/q.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A" \
+		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
+	rc=$?
+	sed 's/^/# qemu: /' /tmp/q.out | grep "1234:11e8\|rror" | head
+	[ "$rc" = 0 ] || fail "QEMU exited $rc"
+	[ "$(grep -c "1234:11e8" /tmp/q.out)" = 2 ] ||
+		fail "info pci does not list both devices"
+	mdev_remove_all
+}
+
+# mixed_iommufd PCI_BDF MDEV_BDF: QEMU 10 as an iommufd user cannot hold a
+# vfio-pci device and an mdev of one group in one VM: it gives the vfio-pci
+# device a domain of its own (IOMMU_HWPT_ALLOC) and attaches an mdev to the
+# IOAS, which iommufd resolves to another domain, and one group cannot be
+# in two (EINVAL).  What a user meets: QEMU's error, nothing left held
+# (the same VM through a VFIO container starts right after).
+case_mixed_iommufd() {
+	mdev_remove_all
+	bind "$1" vfio-pci || fail "bind $1"
+	mdev_create "$2" "$UUID_B"
+	qemu_info /tmp/q.out -device "vfio-pci,host=$1" \
+		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
+	rc=$?
+	sed 's/^/# qemu: /' /tmp/q.out | grep "rror" | head -n 3
+	[ "$rc" != 0 ] || fail "QEMU 10 started it: the limit is gone, make this case the positive one"
+	grep -q "error attach $UUID_B .*: Invalid argument" /tmp/q.out ||
+		fail "QEMU's error is not the attach's EINVAL"
+	E2E_IOMMUFD=0
+	qemu_info /tmp/q.out -device "vfio-pci,host=$1" \
+		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
+	rc=$?
+	[ "$rc" = 0 ] && [ "$(grep -c "1234:11e8" /tmp/q.out)" = 2 ] ||
+		{ cat /tmp/q.out; fail "the same VM through a container did not start with both"; }
+	note "through a VFIO container the same VM starts with both"
+	mdev_remove_all
+	bind "$1" ""
 }
 
 case_mixed() { # PCI_BDF MDEV_BDF: one VM, vfio-pci sibling first, then mdev
