@@ -82,19 +82,26 @@ iommufd_mdev_cases() {
 		/bed/vt iommufd.features "$EDU_NS_B" "$EDU_SINGLE"
 }
 
+# qemu_e2e_vm_cases QEMU: an mdev realizes in a VM, a second VM asking for
+# its physical group is refused until the first quits (plan e2e-iommufd
+# runs them with QEMU as an iommufd user, E2E_IOMMUFD=1).
+qemu_e2e_vm_cases() {
+	t "$1: -device vfio-pci,sysfsdev= mdev realizes, singleton group" \
+		sh /bed/e2e/e2e.sh sysfsdev "$EDU_SINGLE"
+	t "$1: -device vfio-pci,sysfsdev= mdev realizes, non-singleton group" \
+		sh /bed/e2e/e2e.sh sysfsdev "$EDU_NS_A"
+	t "$1: second VM asking for a sibling mdev refused, admitted after the first quits" \
+		sh /bed/e2e/e2e.sh two_vms "$EDU_NS_A" "$EDU_NS_B" mdev
+	t "$1: second VM asking for a sibling with host= refused, admitted after" \
+		sh /bed/e2e/e2e.sh two_vms "$EDU_NS_A" "$EDU_NS_B" host
+}
+
 # qemu_e2e_cases QEMU: the VMM's cases of tests/e2e/e2e.sh, run with the
 # QEMU of the plan's client set (plan e2e: Debian 12's, the host's own;
 # plan e2e-trixie: Debian 13's, E2E_ROOT); QEMU names it in the titles.
 qemu_e2e_cases() {
 	q=$1
-	t "$q: -device vfio-pci,sysfsdev= mdev realizes, singleton group" \
-		sh /bed/e2e/e2e.sh sysfsdev "$EDU_SINGLE"
-	t "$q: -device vfio-pci,sysfsdev= mdev realizes, non-singleton group" \
-		sh /bed/e2e/e2e.sh sysfsdev "$EDU_NS_A"
-	t "$q: second VM asking for a sibling mdev refused, admitted after the first quits" \
-		sh /bed/e2e/e2e.sh two_vms "$EDU_NS_A" "$EDU_NS_B" mdev
-	t "$q: second VM asking for a sibling with host= refused, admitted after" \
-		sh /bed/e2e/e2e.sh two_vms "$EDU_NS_A" "$EDU_NS_B" host
+	qemu_e2e_vm_cases "$q"
 	t "$q: one VM with a vfio-pci sibling first and an mdev starts" \
 		sh /bed/e2e/e2e.sh mixed "$EDU_NS_A" "$EDU_NS_B"
 	t "$q: host= on a device bound to vfio-mdev-pci fails" \

@@ -197,6 +197,16 @@ case_cross() {
 	mdev_remove_all
 }
 
+# both DEV1 DEV2: one VM with the two devices starts and lists both
+both() {
+	qemu_info /tmp/q.out -device "$1" -device "$2"
+	rc=$?
+	sed 's/^/# qemu: /' /tmp/q.out | grep "1234:11e8\|rror" | head
+	[ "$rc" = 0 ] || fail "QEMU exited $rc"
+	[ "$(grep -c "1234:11e8" /tmp/q.out)" = 2 ] ||
+		fail "info pci does not list both devices"
+}
+
 # two_mdevs A B: one VM with the mdevs of A and B, both of one physical
 # group (through iommufd both attach to the IOAS, which gives them one
 # domain for the group)
@@ -204,13 +214,8 @@ case_two_mdevs() {
 	mdev_remove_all
 	mdev_create "$1" "$UUID_A"
 	mdev_create "$2" "$UUID_B"
-	qemu_info /tmp/q.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A" \
-		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
-	rc=$?
-	sed 's/^/# qemu: /' /tmp/q.out | grep "1234:11e8\|rror" | head
-	[ "$rc" = 0 ] || fail "QEMU exited $rc"
-	[ "$(grep -c "1234:11e8" /tmp/q.out)" = 2 ] ||
-		fail "info pci does not list both devices"
+	both "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A" \
+		"vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
 	mdev_remove_all
 }
 
@@ -232,11 +237,7 @@ case_mixed_iommufd() {
 	grep -q "error attach $UUID_B .*: Invalid argument" /tmp/q.out ||
 		fail "QEMU's error is not the attach's EINVAL"
 	E2E_IOMMUFD=0
-	qemu_info /tmp/q.out -device "vfio-pci,host=$1" \
-		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
-	rc=$?
-	[ "$rc" = 0 ] && [ "$(grep -c "1234:11e8" /tmp/q.out)" = 2 ] ||
-		{ cat /tmp/q.out; fail "the same VM through a container did not start with both"; }
+	both "vfio-pci,host=$1" "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
 	note "through a VFIO container the same VM starts with both"
 	mdev_remove_all
 	bind "$1" ""
@@ -246,13 +247,7 @@ case_mixed() { # PCI_BDF MDEV_BDF: one VM, vfio-pci sibling first, then mdev
 	mdev_remove_all
 	bind "$1" vfio-pci || fail "bind $1"
 	mdev_create "$2" "$UUID_B"
-	qemu_info /tmp/q.out -device "vfio-pci,host=$1" \
-		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
-	rc=$?
-	sed 's/^/# qemu: /' /tmp/q.out | grep "1234:11e8\|rror" | head
-	[ "$rc" = 0 ] || fail "QEMU exited $rc"
-	[ "$(grep -c "1234:11e8" /tmp/q.out)" = 2 ] ||
-		fail "info pci does not list both devices"
+	both "vfio-pci,host=$1" "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
 	mdev_remove_all
 	bind "$1" ""
 }

@@ -15,14 +15,7 @@ setup host_mount
 setup client_mount "$(cat /bed/trixie-clients/root)"
 export E2E_ROOT="/host$(cat /bed/trixie-clients/root)"
 export E2E_IOMMUFD=1
-t "qemu 10 iommufd=: sysfsdev= mdev realizes through its VFIO cdev, singleton group" \
-	sh /bed/e2e/e2e.sh sysfsdev "$EDU_SINGLE"
-t "qemu 10 iommufd=: sysfsdev= mdev realizes through its VFIO cdev, non-singleton group" \
-	sh /bed/e2e/e2e.sh sysfsdev "$EDU_NS_A"
-t "qemu 10 iommufd=: second VM asking for a sibling mdev refused (EPERM), admitted after the first quits" \
-	sh /bed/e2e/e2e.sh two_vms "$EDU_NS_A" "$EDU_NS_B" mdev
-t "qemu 10 iommufd=: second VM asking for the sibling with host= refused, admitted after" \
-	sh /bed/e2e/e2e.sh two_vms "$EDU_NS_A" "$EDU_NS_B" host
+qemu_e2e_vm_cases "qemu 10 iommufd="
 t "qemu 10 iommufd=: one VM with two mdevs of one group in one iommufd" \
 	sh /bed/e2e/e2e.sh two_mdevs "$EDU_NS_A" "$EDU_NS_B"
 t "qemu 10 iommufd=: a vfio-pci device and an mdev of one group in one VM refused by QEMU (EINVAL); through a container it starts" \
