@@ -7,11 +7,11 @@
 set -eo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=$("$top/mk/trixie-root.sh" | tail -n 1)
-# the guest sees the host's root through 9p with its own tmpfs over /tmp
-# and /run (tests/bed/lib.sh, chroot_ready)
-case $root in
-/tmp/*|/run/*)
-	echo "trixie-clients: the Debian 13 root $root is under /tmp or /run, which the guest cannot see: set VMP_CACHE to a directory elsewhere" >&2
+# the guest sees the host's root through 9p with its own /tmp, /run, /dev,
+# /proc and /sys over it (tests/bed/lib.sh, chroot_ready)
+case $(realpath "$root") in
+/tmp/*|/run/*|/dev/*|/proc/*|/sys/*)
+	echo "trixie-clients: the Debian 13 root $root is under /tmp, /run, /dev, /proc or /sys, which the guest cannot see: set VMP_CACHE to a directory elsewhere" >&2
 	exit 1
 	;;
 esac

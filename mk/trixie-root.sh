@@ -11,12 +11,12 @@
 #
 # The root is kept outside the clone, in
 #   ${VMP_CACHE:-${XDG_CACHE_HOME:-~/.cache}/vfio-mdev-pci}/roots/trixie-KEY
-# (KEY: a hash of this script's lines that are not comments; a new root
-# replaces the roots of other keys), and build/trixie-root points to it.
+# (KEY: a hash of this script's lines that are not comments; roots of other
+# keys go once unused for a day), and build/trixie-root points to it.
 # Prints its path.
 set -eo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${VMP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-mdev-pci}
+cache=$(realpath -m "${VMP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-mdev-pci}")
 key=$(grep -v '^[[:space:]]*#' "$0" | sha256sum | cut -c1-16)
 root=$cache/roots/trixie-$key
 mkdir -p "$cache/roots" "$top/build"
@@ -25,7 +25,7 @@ flock 9
 if [ ! -f "$root/.done" ]; then
 	command -v debootstrap > /dev/null ||
 		{ echo "trixie-root: no debootstrap: run 'make deps'" >&2; exit 1; }
-	rm -rf "$root"
+	rm -rf --one-file-system "$root"
 	log=$top/build/logs/trixie-root.log
 	mkdir -p "$top/build/logs"
 	echo "trixie-root: debootstrap of Debian 13 into $root (a few minutes, once)" >&2
@@ -45,10 +45,18 @@ if [ ! -f "$root/.done" ]; then
 	fi
 	chroot "$root" apt-get clean
 	touch "$root/.done"
-	# roots of earlier versions of this script are of no further use
-	for old in "$cache"/roots/trixie-*; do
-		[ "$old" = "$root" ] || rm -rf "$old"
-	done
 fi
+# Every call marks its root used.  Roots of other keys (other versions of
+# this script) unused for a day are removed, unless something is mounted
+# below them (a killed debootstrap's /proc): another clone may still run
+# with one, but not for a day.
+touch "$root/.used"
+for old in "$cache"/roots/trixie-*; do
+	[ "$old" != "$root" ] || continue
+	[ -z "$(find "$old/.used" "$old/.done" -maxdepth 0 -mmin -1440 2>/dev/null)" ] ||
+		continue
+	findmnt -rno TARGET | grep -q "^$old/" && continue
+	rm -rf --one-file-system "$old"
+done
 ln -sfn "$root" "$top/build/trixie-root"
 echo "$root"
