@@ -17,7 +17,7 @@ pkgs() { "$top/mk/debian-pkg.sh" --cache "$suite" "$@"; }
 # the newest release of the series: linux-image-SERIES.N+deb13-amd64
 # (the backports ship only the signed image package)
 img=$(pkgs pkgnames "linux-image-$series." |
-	grep -E "^linux-image-$series\.[0-9]+\+deb13-amd64(-unsigned)?$" |
+	{ grep -E "^linux-image-$series\.[0-9]+\+deb13-amd64(-unsigned)?$" || true; } |
 	sort -V | tail -n 1)
 [ -n "$img" ] || { echo "debian-kernel: no Debian 13 $series image" >&2; exit 1; }
 krel=${img#linux-image-}
