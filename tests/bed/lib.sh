@@ -71,11 +71,13 @@ expect_fail() {
 
 # chroot_ready DIR: a root DIR (read-only) made ready for chroot DIR: the
 # guest's /dev, /proc and /sys bound into it; empty tmpfs /tmp and /run;
-# an empty, writable /etc/mdevctl.d with the directories mdevctl expects.
+# an empty, writable /etc/mdevctl.d with the directories mdevctl expects
+# (where DIR has mdevctl).
 chroot_ready() {
 	mount --bind /dev "$1/dev" && mount --bind /proc "$1/proc" &&
 	mount --bind /sys "$1/sys" && mount -t tmpfs tmpfs "$1/tmp" &&
-	mount -t tmpfs tmpfs "$1/run" &&
+	mount -t tmpfs tmpfs "$1/run" || return 1
+	[ -d "$1/etc/mdevctl.d" ] || return 0
 	mount -t tmpfs tmpfs "$1/etc/mdevctl.d" &&
 	mkdir -p "$1/etc/mdevctl.d/scripts.d/callouts" \
 		"$1/etc/mdevctl.d/scripts.d/notifiers"
@@ -94,6 +96,10 @@ host_mount() {
 # ready for chroot as /host is (chroot_ready), and /dev/stdin and its kin.
 # Needs host_mount.
 client_mount() {
+	case $1 in
+	/?*) ;;
+	*) echo "client_mount: '$1' is not a root's path"; return 1 ;;
+	esac
 	_r=/host$1
 	[ -x "$_r/usr/bin/qemu-system-x86_64" ] || {
 		echo "no client root at $_r"

@@ -19,12 +19,12 @@ fail() { echo "# FAIL: $*"; exit 1; }
 # makes one: one "-object iommufd" and every vfio-pci device bound to it
 # (through the device's VFIO cdev) instead of a VFIO container.
 vm_args() {
-	[ "${E2E_IOMMUFD:-0}" = 1 ] && echo "-object iommufd,id=fd0"
+	[ "${E2E_IOMMUFD:-0}" = 1 ] && printf '%s\n' -object iommufd,id=fd0
 	for _a in "$@"; do
 		case $_a in
 		vfio-pci,*) [ "${E2E_IOMMUFD:-0}" = 1 ] && _a=$_a,iommufd=fd0 ;;
 		esac
-		echo "$_a"
+		printf '%s\n' "$_a"
 	done
 }
 
@@ -87,7 +87,9 @@ wait_for() {
 
 alive() { kill -0 "$QPID" 2> /dev/null; }
 
-# Quit the held VM (SIGTERM, as a host shutting a VM down would).
+# Quit the held VM (SIGTERM, as a host shutting a VM down would); false if
+# it did not quit within 30 s (then it is killed, so that it does not hold
+# its devices into the next case).
 stop_qemu() {
 	kill "$QPID" 2> /dev/null
 	i=0
@@ -95,7 +97,9 @@ stop_qemu() {
 		sleep 1
 		i=$((i + 1))
 	done
-	! alive
+	alive || return 0
+	kill -9 "$QPID" 2> /dev/null
+	return 1
 }
 
 shows_edu() { # OUT: info pci lists the edu device and its BAR0
@@ -170,6 +174,10 @@ case_two_vms() {
 # other, asking for the sibling mdev of B, is refused in its own path's
 # words, the first runs on; after the first quits, the other starts.
 case_cross() {
+	case $3 in
+	iommufd | container) ;;
+	*) fail "cross: FIRST is iommufd or container, not '$3'" ;;
+	esac
 	mdev_remove_all
 	mdev_create "$1" "$UUID_A"
 	mdev_create "$2" "$UUID_B"

@@ -623,10 +623,11 @@ int vt_dmar_write_fault(const char *bdf, uint64_t iova, char *needle)
 	int i;
 
 	/*
-	 * "bb:dd.f] fault addr": the tail of both forms the kernel writes,
-	 * "[bb:dd.f]" (6.x) and "[dddd:bb:dd.f]" (7.x)
+	 * "bb:dd.f] fault addr 0xIOVA ": the tail of both forms the kernel
+	 * writes, "[bb:dd.f]" (6.x) and "[dddd:bb:dd.f]" (7.x), up to the
+	 * space that ends the address (so 0x20 does not match 0x2000)
 	 */
-	snprintf(needle, 64, "%s] fault addr %#llx", bdf + 5,
+	snprintf(needle, 64, "%s] fault addr 0x%llx ", bdf + 5,
 		 (unsigned long long)iova);
 	/* the fault interrupt's handler logs it a moment after the DMA */
 	for (i = 0; i < 40; i++) {
