@@ -16,8 +16,9 @@
 #                          with kasan.fault=panic loglevel=5 and is judged by
 #                          tests/bed/expect.sh (one test) instead of parse.sh;
 #                          implies kernel=debug
-#   # bed: series=NAME     run only in make check's Debian series NAME
-#                          (BED_SUFFIX=-NAME, tests/check.sh: d13-6.12...)
+#   # bed: series=NAME     run only in make check's series NAME
+#                          (BED_SUFFIX=-NAME, tests/check.sh: d13-6.12,
+#                          iommufd...)
 #   # bed: title=TEXT      the name of that one test
 #   # bed: also=debug      run on the debug kernel too (tests/check.sh)
 #   # bed: devices=ARGS    more QEMU arguments for this plan's boot only
@@ -61,7 +62,7 @@ for plan in "$@"; do
 	fi
 	pseries=$(directive "$plan" series)
 	if [ -n "$pseries" ] && [ "${BED_SUFFIX:-}" != "-$pseries" ]; then
-		echo "      ($name: for the Debian kernel $pseries only, run by make check's $pseries series)"
+		echo "      ($name: for the $pseries series only, run by make check's $pseries series)"
 		continue
 	fi
 	qemu_args="${BED_QEMU_ARGS:-} $(directive "$plan" devices)"
