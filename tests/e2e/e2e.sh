@@ -127,44 +127,63 @@ case_sysfsdev() { # BDF: one VM with the mdev of BDF
 	mdev_remove_all
 }
 
-# two_vms A B HOW: VM 1 holds the mdev of A; VM 2 asks for sibling B as an
-# mdev (HOW=mdev) or with host= on B bound to vfio-pci (HOW=host).
-case_two_vms() {
-	mdev_remove_all
-	mdev_create "$1" "$UUID_A"
-	if [ "$3" = mdev ]; then
-		mdev_create "$2" "$UUID_B"
-		dev2="vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
+# refused_host OUT: VM 2's refusal of a host= device, in the words of
+# its path (OUT: its output); empty when there, else what is missing
+refused_host() {
+	if [ "${E2E_IOMMUFD:-0}" = 1 ]; then
+		grep -q "error bind device .*Operation not permitted" "$1" ||
+			echo "VM 2's error does not say bind ... Operation not permitted"
 	else
-		bind "$2" vfio-pci || fail "bind $2 to vfio-pci"
-		dev2="vfio-pci,host=$2"
+		grep -qE "not viable|Operation not permitted" "$1" ||
+			echo "VM 2's error does not say the group is not viable"
 	fi
-	qemu_hold /tmp/q1.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A"
+}
+
+# first_holds WHAT DEV1 DEV2 IOMMUFD1 IOMMUFD2 CHECK...: VM 1 (E2E_IOMMUFD
+# IOMMUFD1) holds DEV1 (WHAT, for the notes); VM 2 (IOMMUFD2) asking for
+# DEV2 fails, and CHECK... OUT prints nothing (VM 2's refusal as its path
+# gives it), VM 1 runs on; after VM 1 quits, VM 2 starts with DEV2.
+first_holds() {
+	what=$1 dev1=$2 dev2=$3
+	E2E_IOMMUFD=$4
+	qemu_hold /tmp/q1.out -device "$dev1"
 	wait_for /tmp/q1.out "1234:11e8" 90 ||
 		{ stop_qemu; cat /tmp/q1.out; fail "VM 1 did not start"; }
-	note "VM 1 runs with the mdev of $1"
+	note "VM 1 runs with $what"
+	E2E_IOMMUFD=$5
+	shift 5
 	qemu_info /tmp/q2.out -device "$dev2"
 	rc=$?
 	sed 's/^/# VM 2: /' /tmp/q2.out | head -n 5
 	err=
 	[ "$rc" != 0 ] || err="VM 2 started while VM 1 holds the physical group"
-	if [ -n "$err" ]; then
-		:
-	elif [ "$3" = mdev ]; then
-		err=$(refused_why "$UUID_B" /tmp/q2.out)
-	elif [ "${E2E_IOMMUFD:-0}" = 1 ]; then
-		grep -q "error bind device .*Operation not permitted" /tmp/q2.out ||
-			err="VM 2's error does not say bind ... Operation not permitted"
-	else
-		grep -qE "not viable|Operation not permitted" /tmp/q2.out ||
-			err="VM 2's error does not say the group is not viable"
-	fi
+	[ -n "$err" ] || err=$("$@" /tmp/q2.out)
 	alive || err="VM 1 died when VM 2 was refused"
 	[ -z "$err" ] || { stop_qemu; sed 's/^/# VM 1: /' /tmp/q1.out; fail "$err"; }
 	note "VM 2 refused; VM 1 still running"
 	stop_qemu || fail "VM 1 did not quit"
 	admitted "VM 2 not admitted after VM 1 quit" "$dev2"
 	note "VM 1 quit; VM 2 admitted"
+}
+
+# two_vms A B HOW: VM 1 holds the mdev of A; VM 2 asks for sibling B as an
+# mdev (HOW=mdev) or with host= on B bound to vfio-pci (HOW=host); both
+# in the path E2E_IOMMUFD gives.
+case_two_vms() {
+	mdev_remove_all
+	mdev_create "$1" "$UUID_A"
+	ifd=${E2E_IOMMUFD:-0}
+	dev1="vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A"
+	if [ "$3" = mdev ]; then
+		mdev_create "$2" "$UUID_B"
+		first_holds "the mdev of $1" "$dev1" \
+			"vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B" \
+			"$ifd" "$ifd" refused_why "$UUID_B"
+	else
+		bind "$2" vfio-pci || fail "bind $2 to vfio-pci"
+		first_holds "the mdev of $1" "$dev1" "vfio-pci,host=$2" \
+			"$ifd" "$ifd" refused_host
+	fi
 	mdev_remove_all
 	bind "$2" ""
 }
@@ -175,33 +194,17 @@ case_two_vms() {
 # words, the first runs on; after the first quits, the other starts.
 case_cross() {
 	case $3 in
-	iommufd | container) ;;
+	iommufd) first=1 second=0 ;;
+	container) first=0 second=1 ;;
 	*) fail "cross: FIRST is iommufd or container, not '$3'" ;;
 	esac
 	mdev_remove_all
 	mdev_create "$1" "$UUID_A"
 	mdev_create "$2" "$UUID_B"
-	first=0 second=1
-	[ "$3" = iommufd ] && first=1 second=0
-	E2E_IOMMUFD=$first
-	qemu_hold /tmp/q1.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A"
-	wait_for /tmp/q1.out "1234:11e8" 90 ||
-		{ stop_qemu; cat /tmp/q1.out; fail "VM 1 ($3) did not start"; }
-	note "VM 1 runs with the mdev of $1 through $3"
-	E2E_IOMMUFD=$second
-	qemu_info /tmp/q2.out -device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
-	rc=$?
-	sed 's/^/# VM 2: /' /tmp/q2.out | head -n 5
-	err=
-	[ "$rc" != 0 ] || err="VM 2 started while VM 1 holds the physical group"
-	[ -n "$err" ] || err=$(refused_why "$UUID_B" /tmp/q2.out)
-	alive || err="VM 1 died when VM 2 was refused"
-	[ -z "$err" ] || { stop_qemu; sed 's/^/# VM 1: /' /tmp/q1.out; fail "$err"; }
-	note "VM 2 refused; VM 1 still running"
-	stop_qemu || fail "VM 1 did not quit"
-	admitted "VM 2 not admitted after VM 1 quit" \
-		"vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B"
-	note "VM 1 quit; VM 2 admitted"
+	first_holds "the mdev of $1 through $3" \
+		"vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_A" \
+		"vfio-pci,sysfsdev=/sys/bus/mdev/devices/$UUID_B" \
+		"$first" "$second" refused_why "$UUID_B"
 	mdev_remove_all
 }
 
