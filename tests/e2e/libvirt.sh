@@ -171,6 +171,14 @@ EOF
 		{ cat /tmp/nd.out; fail "virsh nodedev-start $name"; }
 	sed 's/^/# nodedev-start: /' /tmp/nd.out
 	[ -e "/sys/bus/mdev/devices/$UUID_A" ] || fail "nodedev-start did not create the mdev"
+	# libvirt marks it active when udev's event for it arrives, a moment
+	# after the start returned
+	i=0
+	until $V nodedev-info "$name" 2> /dev/null | grep -q "^Active: *yes"; do
+		i=$((i + 1))
+		[ "$i" -lt 20 ] || fail "libvirt does not show $name active 20 s after nodedev-start"
+		sleep 1
+	done
 	$V nodedev-destroy "$name" > /tmp/nd.out 2>&1 ||
 		{ cat /tmp/nd.out; fail "virsh nodedev-destroy $name"; }
 	[ ! -e "/sys/bus/mdev/devices/$UUID_A" ] || fail "nodedev-destroy left the mdev"
