@@ -1,7 +1,8 @@
 # Profile "debug" of mk/bed-kernel.sh: Linux 6.1 with KASAN and full
 # preemption on top of the bed's base (which has lockdep), the VFIO core
 # also built patched with docs/upstream/0001-*.patch (modroot-patched/).
-# Networking for the e1000 group-mate and the 9p host mount (plan e2e).
+# Networking for the e1000 group-mate and the 9p host mount (plan e2e;
+# 6.1's 9p needs INET).
 # make check's debug series.
 series=6.1
 localversion=-vmpdebug
