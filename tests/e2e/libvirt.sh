@@ -21,22 +21,34 @@ fail() {
 }
 . "$(dirname "$0")/common.sh"
 
-# domain NAME UUID: a TCG domain with the mdev UUID, no disk, started
-# paused (the device is realized; no firmware runs)
+# domain NAME [UUID [unplug]]: /tmp/NAME.xml, a TCG domain with no disk,
+# started paused (its devices are realized; no firmware runs), holding
+# the mdev UUID if given; "unplug" turns q35's ACPI hotplug of the root
+# ports off (case_hotplug says why)
 domain() {
+	_hd= _ns= _cl=
+	[ -z "${2:-}" ] || _hd="
+    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
+      <source><address uuid='$2'/></source>
+    </hostdev>"
+	[ "${3:-}" != unplug ] || {
+		_ns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+		_cl="
+  <qemu:commandline>
+    <qemu:arg value='-global'/>
+    <qemu:arg value='ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off'/>
+  </qemu:commandline>"
+	}
 	cat > "/tmp/$1.xml" <<EOF
-<domain type='qemu'>
+<domain type='qemu'$_ns>
   <name>$1</name>
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
-      <source><address uuid='$2'/></source>
-    </hostdev>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>$_hd
     <memballoon model='none'/>
-  </devices>
+  </devices>$_cl
 </domain>
 EOF
 	cp "/tmp/$1.xml" "$R/tmp/$1.xml"
@@ -199,22 +211,7 @@ EOF
 case_hotplug() {
 	mdev_remove_all
 	mdev_create "$1" "$UUID_A"
-	cat > "$R/tmp/vm3.xml" <<EOF
-<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-  <name>vm3</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <memballoon model='none'/>
-  </devices>
-  <qemu:commandline>
-    <qemu:arg value='-global'/>
-    <qemu:arg value='ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off'/>
-  </qemu:commandline>
-</domain>
-EOF
+	domain vm3 "" unplug
 	cat > "$R/tmp/hd.xml" <<EOF
 <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
   <source><address uuid='$UUID_A'/></source>

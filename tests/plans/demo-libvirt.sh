@@ -24,7 +24,7 @@ daemons() {
 }
 t "demo: libvirt answers" daemons
 
-say "7. The two edu devices of group 3 each get an mdev; libvirt lists them"
+say "7. The two edu devices of group $(basename "$(readlink /sys/bus/pci/devices/$EDU_NS_A/iommu_group)") each get an mdev; libvirt lists them"
 say "   as node devices with their parent. The iommuGroup libvirt shows is"
 say "   the mdev's own VFIO group; the physical group behind it is in sysfs."
 nodedevs() {

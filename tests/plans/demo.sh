@@ -48,7 +48,7 @@ mdevs() {
 t "demo: mdevctl creates the mdevs" mdevs
 
 say "4. Real DMA through an mdev of the non-singleton group: bytes go RAM ->"
-say "   edu -> RAM through the IOMMU domain that holds the whole group 3."
+say "   edu -> RAM through the IOMMU domain that holds the whole group $(basename "$(readlink /sys/bus/pci/devices/$EDU_NS_A/iommu_group)")."
 dma() {
 	chroot /host mdevctl stop -u 44444444-0000-0000-0000-00000000000a
 	chroot /host mdevctl stop -u 44444444-0000-0000-0000-00000000000b
