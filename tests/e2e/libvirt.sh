@@ -21,6 +21,15 @@ fail() {
 }
 . "$(dirname "$0")/common.sh"
 
+# hostdev UUID: the <hostdev> element of the mdev UUID, as a user writes it
+hostdev() {
+	cat <<EOF
+<hostdev mode='subsystem' type='mdev' model='vfio-pci'>
+  <source><address uuid='$1'/></source>
+</hostdev>
+EOF
+}
+
 # domain NAME [UUID [unplug]]: /tmp/NAME.xml, a TCG domain with no disk,
 # started paused (its devices are realized; no firmware runs), holding
 # the mdev UUID if given; "unplug" turns q35's ACPI hotplug of the root
@@ -28,9 +37,7 @@ fail() {
 domain() {
 	_hd= _ns= _cl=
 	[ -z "${2:-}" ] || _hd="
-    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
-      <source><address uuid='$2'/></source>
-    </hostdev>"
+$(hostdev "$2" | sed 's/^/    /')"
 	[ "${3:-}" != unplug ] || {
 		_ns=" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
 		_cl="
@@ -212,11 +219,7 @@ case_hotplug() {
 	mdev_remove_all
 	mdev_create "$1" "$UUID_A"
 	domain vm3 "" unplug
-	cat > "$R/tmp/hd.xml" <<EOF
-<hostdev mode='subsystem' type='mdev' model='vfio-pci'>
-  <source><address uuid='$UUID_A'/></source>
-</hostdev>
-EOF
+	hostdev "$UUID_A" > "$R/tmp/hd.xml"
 	$V create /tmp/vm3.xml --paused > /tmp/c.out 2>&1 ||
 		{ cat /tmp/c.out; fail "domain vm3 did not start"; }
 	! has vm3 "$UUID_A" || fail "vm3 has the mdev before the attach"
