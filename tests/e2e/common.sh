@@ -27,3 +27,16 @@ mdev_remove_all() {
 	done
 	return 0
 }
+
+# within SECONDS CMD...: true once CMD succeeds, tried once a second for
+# up to SECONDS tries; false if it never did
+within() {
+	_n=$1
+	shift
+	_i=0
+	until "$@"; do
+		_i=$((_i + 1))
+		[ "$_i" -lt "$_n" ] || return 1
+		sleep 1
+	done
+}

@@ -96,12 +96,8 @@ EOF
 	chroot "$R" /usr/bin/udevadm settle -t 60 || note "udevadm settle timed out"
 	chroot "$R" /usr/sbin/virtlogd -d || fail "virtlogd"
 	chroot "$R" /usr/sbin/libvirtd -d || fail "libvirtd"
-	i=0
-	while ! $V version > /tmp/v.out 2>&1; do
-		i=$((i + 1))
-		[ "$i" -lt 60 ] || { cat /tmp/v.out; fail "libvirtd does not answer"; }
-		sleep 1
-	done
+	answers() { $V version > /tmp/v.out 2>&1; }
+	within 60 answers || { cat /tmp/v.out; fail "libvirtd does not answer"; }
 	sed 's/^/# virsh version: /' /tmp/v.out
 }
 
@@ -111,13 +107,12 @@ case_nodedev() {
 	mdev_remove_all
 	mdev_create "$1" "$UUID_A"
 	name=mdev_$(echo "$UUID_A" | tr - _)_$(echo "$1" | tr :. __)
-	i=0
-	while ! $V nodedev-list --cap mdev > /tmp/n.out 2>&1 ||
-	      ! grep -q "^$name\$" /tmp/n.out; do
-		i=$((i + 1))
-		[ "$i" -lt 20 ] || { cat /tmp/n.out; fail "nodedev-list --cap mdev does not list $name"; }
-		sleep 1
-	done
+	listed() {
+		$V nodedev-list --cap mdev > /tmp/n.out 2>&1 &&
+			grep -q "^$name\$" /tmp/n.out
+	}
+	within 20 listed ||
+		{ cat /tmp/n.out; fail "nodedev-list --cap mdev does not list $name"; }
 	sed 's/^/# nodedev-list --cap mdev: /' /tmp/n.out
 	$V nodedev-dumpxml "$name" > /tmp/n.xml 2>&1 ||
 		{ cat /tmp/n.xml; fail "nodedev-dumpxml $name"; }
@@ -192,12 +187,9 @@ EOF
 	[ -e "/sys/bus/mdev/devices/$UUID_A" ] || fail "nodedev-start did not create the mdev"
 	# libvirt marks it active when udev's event for it arrives, a moment
 	# after the start returned
-	i=0
-	until $V nodedev-info "$name" 2> /dev/null | grep -q "^Active: *yes"; do
-		i=$((i + 1))
-		[ "$i" -lt 20 ] || fail "libvirt does not show $name active 20 s after nodedev-start"
-		sleep 1
-	done
+	active() { $V nodedev-info "$name" 2> /dev/null | grep -q "^Active: *yes"; }
+	within 20 active ||
+		fail "libvirt does not show $name active 20 s after nodedev-start"
 	$V nodedev-destroy "$name" > /tmp/nd.out 2>&1 ||
 		{ cat /tmp/nd.out; fail "virsh nodedev-destroy $name"; }
 	[ ! -e "/sys/bus/mdev/devices/$UUID_A" ] || fail "nodedev-destroy left the mdev"
@@ -231,12 +223,8 @@ case_hotplug() {
 	$V detach-device vm3 /tmp/hd.xml --live > /tmp/a.out 2>&1 ||
 		{ cat /tmp/a.out; fail "virsh detach-device"; }
 	sed 's/^/# detach-device: /' /tmp/a.out | grep -v ': $'
-	i=0
-	while has vm3 "$UUID_A"; do
-		i=$((i + 1))
-		[ "$i" -lt 20 ] || fail "vm3 still has the mdev 20 s after detach-device"
-		sleep 1
-	done
+	gone() { ! has vm3 "$UUID_A"; }
+	within 20 gone || fail "vm3 still has the mdev 20 s after detach-device"
 	$V dumpxml vm3 > /tmp/x.out 2>&1 || fail "virsh dumpxml vm3"
 	! grep -q "$UUID_A" /tmp/x.out || fail "libvirt still lists the mdev in vm3"
 	$V domstate vm3 > /tmp/s.out 2>&1
